@@ -1,0 +1,334 @@
+// Package config holds leadmart's typed, versioned YAML configuration.
+// Decoding is strict: unknown keys are errors. Every field documents its default.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "time/tzdata" // the time zone must resolve on machines without zoneinfo
+
+	"go.yaml.in/yaml/v3"
+
+	"leadmart/models"
+)
+
+// CurrentVersion is the only config version this build understands.
+const CurrentVersion = 1
+
+// Config is the whole job configuration.
+type Config struct {
+	// Version of the config schema. Required; must be 1.
+	Version int `yaml:"version"`
+	// Warehouse says where and how the warehouse is built.
+	Warehouse Warehouse `yaml:"warehouse"`
+	// Sources are the extracts to load, one per system entity and file set.
+	Sources []Source `yaml:"sources"`
+	// Mappings classify canonical values across all sources.
+	Mappings Mappings `yaml:"mappings"`
+	// KPI holds the business parameters of the KPI models.
+	KPI KPI `yaml:"kpi"`
+	// Publish lists the publication targets.
+	Publish Publish `yaml:"publish"`
+
+	// baseDir is where relative paths resolve: the config file's folder.
+	baseDir string
+}
+
+// Warehouse configures the embedded DuckDB warehouse.
+type Warehouse struct {
+	// Dir is the warehouse folder. Default "warehouse".
+	Dir string `yaml:"dir"`
+	// TimeZone of the business: as_of defaults to yesterday here. Default "Europe/Berlin".
+	TimeZone string `yaml:"time_zone"`
+	// ReportingCurrency of all amounts. Default "EUR".
+	ReportingCurrency string `yaml:"reporting_currency"`
+	// MemoryLimit for DuckDB, e.g. "4GB". Default: DuckDB's own (80% of RAM).
+	MemoryLimit string `yaml:"memory_limit"`
+	// Threads for DuckDB. Default 0: DuckDB's own (all cores).
+	Threads int `yaml:"threads"`
+	// TempDir is where DuckDB spills. Default "<dir>/tmp".
+	TempDir string `yaml:"temp_dir"`
+}
+
+// Source is one extract: a file set that maps onto one canonical entity.
+type Source struct {
+	// Name identifies the source in logs, lineage and value mappings. Required, unique.
+	Name string `yaml:"name"`
+	// System is the canonical system: crm, erp, survey, finance or reference. Required.
+	System string `yaml:"system"`
+	// Entity is the canonical entity within the system, e.g. lead. Required.
+	Entity string `yaml:"entity"`
+	// Connector kind. Default "file" (the only one in this version).
+	Connector string `yaml:"connector"`
+	// Path is a file or glob, relative to the config file. Required.
+	Path string `yaml:"path"`
+	// Format: csv, ndjson, parquet or xlsx. Default: from the file extension.
+	Format string `yaml:"format"`
+	// CSV is the dialect of csv files.
+	CSV CSVDialect `yaml:"csv"`
+	// Sheet of an xlsx workbook. Default: the first sheet.
+	Sheet string `yaml:"sheet"`
+	// Columns maps canonical field -> source column. Fields not listed are taken
+	// from a same-named source column when there is one.
+	Columns map[string]string `yaml:"columns"`
+	// Values maps, per canonical field, source values to canonical values
+	// (e.g. status: {Neu: lead}). Matching ignores case and surrounding spaces.
+	Values map[string]map[string]string `yaml:"values"`
+	// PrimaryKey of the entity. Default: the canonical key.
+	PrimaryKey []string `yaml:"primary_key"`
+}
+
+// CSVDialect describes how a CSV file is written.
+type CSVDialect struct {
+	// Delimiter between fields. Default ",".
+	Delimiter string `yaml:"delimiter"`
+	// Quote character. Default `"`.
+	Quote string `yaml:"quote"`
+	// Encoding: utf-8 or latin-1. Default utf-8.
+	Encoding string `yaml:"encoding"`
+	// DecimalComma: numbers are written 1.234,56. Default false.
+	DecimalComma bool `yaml:"decimal_comma"`
+	// DateFormat in strptime notation. Default "%Y-%m-%d".
+	DateFormat string `yaml:"date_format"`
+	// TimestampFormat in strptime notation. Default: ISO 8601.
+	TimestampFormat string `yaml:"timestamp_format"`
+}
+
+// Mappings classify canonical values for every source.
+type Mappings struct {
+	// ChannelClass maps a canonical channel to reactive or proactive.
+	ChannelClass map[string]string `yaml:"channel_class"`
+	// CustomerFacing maps a canonical activity type to whether it is customer-facing time.
+	CustomerFacing map[string]bool `yaml:"customer_facing"`
+	// LeadStage maps a canonical lead status to a canonical stage
+	// (lead, mql, sql, opportunity, won, lost, disqualified). Default: identity.
+	LeadStage map[string]string `yaml:"lead_stage"`
+}
+
+// KPI holds the business parameters of the KPI models.
+type KPI struct {
+	// ResponseSLAHours is the lead response SLA. Default 24.
+	ResponseSLAHours int `yaml:"response_sla_hours"`
+	// HistoryMonths is how many months the monthly and daily marts cover. Default 24.
+	HistoryMonths int `yaml:"history_months"`
+}
+
+// Publish lists the publication targets.
+type Publish struct {
+	// DuckDB publishes <dir>/leadmart.duckdb. Always on.
+	DuckDB DuckDBTarget `yaml:"duckdb"`
+}
+
+// DuckDBTarget configures the published DuckDB file.
+type DuckDBTarget struct {
+	// Keep is how many past publications are kept for rollback. Default 3.
+	Keep int `yaml:"keep"`
+	// IncludePersonalData publishes contact names, e-mails and phones. Default false.
+	IncludePersonalData bool `yaml:"include_personal_data"`
+}
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// Demo returns the built-in configuration over the demo extracts that
+// `leadmart demo --out warehouse/demo` writes. Paths resolve against baseDir.
+func Demo(baseDir string) (*Config, error) {
+	return Parse(demoYAML, baseDir)
+}
+
+// Load reads and validates a config file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(b, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes strictly, applies defaults and validates.
+func Parse(b []byte, baseDir string) (*Config, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	c.baseDir = baseDir
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyDefaults() {
+	w := &c.Warehouse
+	w.Dir = or(w.Dir, "warehouse")
+	w.TimeZone = or(w.TimeZone, "Europe/Berlin")
+	w.ReportingCurrency = or(w.ReportingCurrency, "EUR")
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		s.Connector = or(s.Connector, "file")
+		if s.Format == "" {
+			s.Format = strings.TrimPrefix(strings.ToLower(filepath.Ext(s.Path)), ".")
+			if s.Format == "json" || s.Format == "jsonl" {
+				s.Format = "ndjson"
+			}
+		}
+		d := &s.CSV
+		d.Delimiter = or(d.Delimiter, ",")
+		d.Quote = or(d.Quote, `"`)
+		d.Encoding = strings.ToLower(or(d.Encoding, "utf-8"))
+		d.DateFormat = or(d.DateFormat, "%Y-%m-%d")
+		if e, err := models.Lookup(s.System, s.Entity); err == nil && len(s.PrimaryKey) == 0 {
+			s.PrimaryKey = e.Key
+		}
+	}
+	if c.KPI.ResponseSLAHours == 0 {
+		c.KPI.ResponseSLAHours = 24
+	}
+	if c.KPI.HistoryMonths == 0 {
+		c.KPI.HistoryMonths = 24
+	}
+	if c.Publish.DuckDB.Keep == 0 {
+		c.Publish.DuckDB.Keep = 3
+	}
+}
+
+var stages = map[string]bool{"lead": true, "mql": true, "sql": true, "opportunity": true, "won": true, "lost": true, "disqualified": true}
+
+// Validate checks the config and reports every problem, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Version != CurrentVersion {
+		bad("version: got %d, want %d", c.Version, CurrentVersion)
+	}
+	if _, err := time.LoadLocation(c.Warehouse.TimeZone); err != nil {
+		bad("warehouse.time_zone: unknown time zone %q", c.Warehouse.TimeZone)
+	}
+	if len(c.Warehouse.ReportingCurrency) != 3 {
+		bad("warehouse.reporting_currency: %q is not a 3-letter ISO code", c.Warehouse.ReportingCurrency)
+	}
+	if c.Warehouse.Threads < 0 {
+		bad("warehouse.threads: must be >= 0, got %d", c.Warehouse.Threads)
+	}
+	if len(c.Sources) == 0 {
+		bad("sources: at least one source is required")
+	}
+	names := map[string]bool{}
+	for i, s := range c.Sources {
+		at := fmt.Sprintf("sources[%d]", i)
+		if s.Name == "" {
+			bad("%s.name: required", at)
+		} else {
+			at = fmt.Sprintf("sources[%d] (%s)", i, s.Name)
+			if names[s.Name] {
+				bad("%s.name: duplicate source name", at)
+			}
+			names[s.Name] = true
+		}
+		e, err := models.Lookup(s.System, s.Entity)
+		if err != nil {
+			bad("%s: %v", at, err)
+			continue
+		}
+		if s.Connector != "file" {
+			bad("%s.connector: unknown connector %q (known: file)", at, s.Connector)
+		}
+		if s.Path == "" {
+			bad("%s.path: required", at)
+		}
+		switch s.Format {
+		case "csv", "ndjson", "parquet", "xlsx":
+		default:
+			bad("%s.format: unknown format %q (known: csv, ndjson, parquet, xlsx)", at, s.Format)
+		}
+		if s.CSV.Encoding != "utf-8" && s.CSV.Encoding != "latin-1" {
+			bad("%s.csv.encoding: unknown encoding %q (known: utf-8, latin-1)", at, s.CSV.Encoding)
+		}
+		if len([]rune(s.CSV.Delimiter)) != 1 {
+			bad("%s.csv.delimiter: must be one character, got %q", at, s.CSV.Delimiter)
+		}
+		for _, field := range sortedKeys(s.Columns) {
+			if _, ok := e.Field(field); !ok {
+				bad("%s.columns: %s.%s has no field %q", at, s.System, s.Entity, field)
+			}
+		}
+		for _, field := range sortedKeys(s.Values) {
+			if _, ok := e.Field(field); !ok {
+				bad("%s.values: %s.%s has no field %q", at, s.System, s.Entity, field)
+			}
+		}
+		for _, k := range s.PrimaryKey {
+			if _, ok := e.Field(k); !ok {
+				bad("%s.primary_key: %s.%s has no field %q", at, s.System, s.Entity, k)
+			}
+		}
+	}
+	for _, ch := range sortedKeys(c.Mappings.ChannelClass) {
+		if v := c.Mappings.ChannelClass[ch]; v != "reactive" && v != "proactive" {
+			bad("mappings.channel_class.%s: must be reactive or proactive, got %q", ch, v)
+		}
+	}
+	for _, st := range sortedKeys(c.Mappings.LeadStage) {
+		if v := c.Mappings.LeadStage[st]; !stages[v] {
+			bad("mappings.lead_stage.%s: unknown stage %q (known: lead, mql, sql, opportunity, won, lost, disqualified)", st, v)
+		}
+	}
+	if c.KPI.ResponseSLAHours < 0 {
+		bad("kpi.response_sla_hours: must be > 0, got %d", c.KPI.ResponseSLAHours)
+	}
+	if c.Publish.DuckDB.Keep < 1 {
+		bad("publish.duckdb.keep: must be >= 1, got %d", c.Publish.DuckDB.Keep)
+	}
+	return errors.Join(errs...)
+}
+
+// Resolve makes a config-relative path usable from the working directory.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.baseDir == "" {
+		return p
+	}
+	return filepath.Join(c.baseDir, p)
+}
+
+// WarehouseDir is the resolved warehouse folder.
+func (c *Config) WarehouseDir() string { return c.Resolve(c.Warehouse.Dir) }
+
+// Location is the configured time zone (validated).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Warehouse.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
