@@ -82,6 +82,9 @@ type Source struct {
 	// Values maps, per canonical field, source values to canonical values
 	// (e.g. status: {Neu: lead}). Matching ignores case and surrounding spaces.
 	Values map[string]map[string]string `yaml:"values"`
+	// SourceSystem tags every row, so that several CRMs or ERPs can be unioned.
+	// Default: the system.
+	SourceSystem string `yaml:"source_system"`
 	// PrimaryKey of the entity. Default: the canonical key.
 	PrimaryKey []string `yaml:"primary_key"`
 }
@@ -108,9 +111,6 @@ type Mappings struct {
 	ChannelClass map[string]string `yaml:"channel_class"`
 	// CustomerFacing maps a canonical activity type to whether it is customer-facing time.
 	CustomerFacing map[string]bool `yaml:"customer_facing"`
-	// LeadStage maps a canonical lead status to a canonical stage
-	// (lead, mql, sql, opportunity, won, lost, disqualified). Default: identity.
-	LeadStage map[string]string `yaml:"lead_stage"`
 }
 
 // KPI holds the business parameters of the KPI models.
@@ -181,6 +181,7 @@ func (c *Config) applyDefaults() {
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		s.Connector = or(s.Connector, "file")
+		s.SourceSystem = or(s.SourceSystem, s.System)
 		if s.Format == "" {
 			s.Format = strings.TrimPrefix(strings.ToLower(filepath.Ext(s.Path)), ".")
 			if s.Format == "json" || s.Format == "jsonl" {
@@ -271,6 +272,13 @@ func (c *Config) Validate() error {
 			if _, ok := e.Field(field); !ok {
 				bad("%s.values: %s.%s has no field %q", at, s.System, s.Entity, field)
 			}
+			if field == "status" && (s.Entity == "lead" || s.Entity == "lead_status_history") {
+				for _, from := range sortedKeys(s.Values[field]) {
+					if to := s.Values[field][from]; !stages[to] {
+						bad("%s.values.status.%s: unknown stage %q (known: lead, mql, sql, opportunity, won, lost, disqualified)", at, from, to)
+					}
+				}
+			}
 		}
 		for _, k := range s.PrimaryKey {
 			if _, ok := e.Field(k); !ok {
@@ -281,11 +289,6 @@ func (c *Config) Validate() error {
 	for _, ch := range sortedKeys(c.Mappings.ChannelClass) {
 		if v := c.Mappings.ChannelClass[ch]; v != "reactive" && v != "proactive" {
 			bad("mappings.channel_class.%s: must be reactive or proactive, got %q", ch, v)
-		}
-	}
-	for _, st := range sortedKeys(c.Mappings.LeadStage) {
-		if v := c.Mappings.LeadStage[st]; !stages[v] {
-			bad("mappings.lead_stage.%s: unknown stage %q (known: lead, mql, sql, opportunity, won, lost, disqualified)", st, v)
 		}
 	}
 	if c.KPI.ResponseSLAHours < 0 {

@@ -67,7 +67,7 @@ func (e Entity) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
-func f(name string, t Type) Field  { return Field{Name: name, Type: t} }
+func f(name string, t Type) Field   { return Field{Name: name, Type: t} }
 func req(name string, t Type) Field { return Field{Name: name, Type: t, Required: true} }
 func pii(name string) Field         { return Field{Name: name, Type: Text, Personal: true} }
 

@@ -9,12 +9,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"leadmart/config"
 	"leadmart/internal/demo"
 	"leadmart/jobs"
 )
@@ -33,6 +35,7 @@ const usage = `leadmart: a batch warehouse for B2B lead management
 
 usage:
   leadmart run   [--config FILE] [--as-of YYYY-MM-DD]   run the nightly job
+  leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
   leadmart demo  --out DIR [--seed N] [--scale S] [--end YYYY-MM-DD]
                                                         write the demo extracts
 `
@@ -52,10 +55,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "run":
-		_ = log
-	err = errors.New("todo")
+		err = cmdRun(ctx, args[1:], stdout, log)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
+	case "query":
+		err = cmdQuery(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -115,4 +119,81 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
+	asOf := fs.String("as-of", "", "compute everything as of this date, YYYY-MM-DD (default: yesterday)")
+	verbose := fs.Bool("v", false, "log every model")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*verbose {
+		log = log.Level(zerolog.InfoLevel)
+	}
+	opt := jobs.Options{Log: log}
+	if *asOf != "" {
+		d, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return fmt.Errorf("%w: --as-of: want YYYY-MM-DD, got %q", errUsage, *asOf)
+		}
+		opt.AsOf = d
+	}
+	cfg, err := loadConfig(*cfgPath, opt.AsOf, stdout)
+	if err != nil {
+		return err
+	}
+	res, err := jobs.Run(ctx, cfg, opt)
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, res)
+	return nil
+}
+
+// loadConfig reads --config, or returns the demo configuration after
+// generating the demo extracts on first use.
+func loadConfig(path string, asOf time.Time, stdout io.Writer) (*config.Config, error) {
+	if path != "" {
+		return config.Load(path)
+	}
+	cfg, err := config.Demo(".")
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cfg.WarehouseDir(), "demo")
+	if _, err := os.Stat(filepath.Join(dir, "crm", "leads.csv")); err == nil {
+		return cfg, nil
+	}
+	// The demo data ends on as_of, so that the first run has fresh data.
+	end := asOf
+	if end.IsZero() {
+		end = jobs.DefaultAsOf(time.Now(), cfg.Location())
+	}
+	fmt.Fprintf(stdout, "no --config: generating demo extracts into %s (seed 42, scale 1, ending %s)\n", dir, end.Format(time.DateOnly))
+	if _, err := demo.Generate(dir, demo.Options{Seed: 42, Scale: 1, End: end}); err != nil {
+		return nil, fmt.Errorf("generate demo data: %w", err)
+	}
+	return cfg, nil
+}
+
+func printSummary(w io.Writer, res *jobs.Result) {
+	fmt.Fprintf(w, "\nrun %s as of %s: success in %.1fs\n", res.RunID, res.AsOf.Format(time.DateOnly), res.Duration.Seconds())
+	fmt.Fprintf(w, "landed: %d new files, %d unchanged, %d rows, %d rejected lines\n", res.Land.Files, res.Land.Skipped, res.Land.Rows, res.Land.Rejected)
+	passed := 0
+	for _, c := range res.Checks {
+		if c.Passed() {
+			passed++
+		}
+	}
+	fmt.Fprintf(w, "models: %d built; checks: %d/%d passed\n", len(res.Models), passed, len(res.Checks))
+	fmt.Fprintf(w, "published %s:\n", res.Published)
+	secs := map[string]float64{}
+	for _, m := range res.Models {
+		secs[m.Model] = m.Duration.Seconds()
+	}
+	for _, t := range res.Tables {
+		fmt.Fprintf(w, "  %-40s %10d rows\n", t.Model, t.Rows)
+	}
 }

@@ -12,15 +12,15 @@ import (
 
 // invoiceLine is the ERP's Parquet export of invoice lines.
 type invoiceLine struct {
-	InvoiceID          string    `parquet:"invoice_id"`
-	LineNo             int32     `parquet:"line_no"`
-	CustomerNo         string    `parquet:"customer_no"`
-	InvoiceDate        time.Time `parquet:"invoice_date,date"`
-	ProductGroup       string    `parquet:"product_group"`
-	NetRevenue         float64   `parquet:"net_revenue"`
-	ContributionMargin float64   `parquet:"contribution_margin"`
-	Currency           string    `parquet:"currency"`
-	BusinessUnit       string    `parquet:"business_unit"`
+	InvoiceID          string  `parquet:"invoice_id"`
+	LineNo             int32   `parquet:"line_no"`
+	CustomerNo         string  `parquet:"customer_no"`
+	InvoiceDate        int32   `parquet:"invoice_date,date"` // days since 1970-01-01
+	ProductGroup       string  `parquet:"product_group"`
+	NetRevenue         float64 `parquet:"net_revenue"`
+	ContributionMargin float64 `parquet:"contribution_margin"`
+	Currency           string  `parquet:"currency"`
+	BusinessUnit       string  `parquet:"business_unit"`
 }
 
 var fxBase = map[string]float64{"USD": 0.92, "CHF": 1.04, "GBP": 1.16}
@@ -119,7 +119,7 @@ func (g *gen) writeInvoices() error {
 				}
 				g.buRevenue[bu][monthIndex(g.revenueStart(), day)] += rev * rate
 				batch = append(batch, invoiceLine{
-					InvoiceID: fmt.Sprintf("INV%08d", inv), LineNo: int32(l + 1), CustomerNo: a.custNo, InvoiceDate: day,
+					InvoiceID: fmt.Sprintf("INV%08d", inv), LineNo: int32(l + 1), CustomerNo: a.custNo, InvoiceDate: int32(day.Unix() / 86400),
 					ProductGroup: groups[g.r.IntN(len(groups))], NetRevenue: rev,
 					ContributionMargin: math.Round(rev*margin*g.lognormal(0, 0.1)*100) / 100, Currency: a.currency, BusinessUnit: bu,
 				})

@@ -77,7 +77,7 @@ func (g *gen) writeLeads() error {
 			return
 		}
 		act++
-		logged := at.Add(time.Duration(g.lognormal(1.5, 1.6)*float64(time.Hour))).Truncate(time.Minute)
+		logged := at.Add(time.Duration(g.lognormal(1.5, 1.6) * float64(time.Hour))).Truncate(time.Minute)
 		var acc, lead any
 		if accountID != "" {
 			acc = accountID
@@ -146,7 +146,9 @@ func (g *gen) writeLeads() error {
 		// Funnel. Higher potential converts a little better once qualified.
 		events := []event{{created, stNew}}
 		t := created
-		gap := func(mu float64) time.Time { return t.Add(time.Duration(g.lognormal(mu, 0.8) * float64(24*time.Hour))).Truncate(time.Minute) }
+		gap := func(mu float64) time.Time {
+			return t.Add(time.Duration(g.lognormal(mu, 0.8) * float64(24*time.Hour))).Truncate(time.Minute)
+		}
 		disq := ""
 		var oppAt, closedAt time.Time
 		won, closed := false, false

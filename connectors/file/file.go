@@ -1,0 +1,201 @@
+// Package file reads extract files (CSV, NDJSON, Parquet, XLSX) into a DuckDB
+// table as they are: every column as text, plus _source_row, the 1-based data
+// row in the file. Typing and mapping happen later, in landing.
+package file
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+
+	"leadmart/config"
+)
+
+// Reject is a line the reader could not split into the header's columns.
+type Reject struct {
+	Line    int64  // line number in the file, 1-based, header included
+	Message string // what was wrong
+	Text    string // the line as read
+}
+
+// Source reads the files of one configured file source.
+type Source struct {
+	cfg  config.Source
+	glob string
+}
+
+// New returns the reader for a file source; glob is already resolved.
+func New(s config.Source, glob string) *Source { return &Source{cfg: s, glob: glob} }
+
+// Files lists the matching files, sorted, so batches land in a stable order.
+func (s *Source) Files() ([]string, error) {
+	files, err := filepath.Glob(s.glob)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: bad path pattern %q: %w", s.cfg.Name, s.glob, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("source %s: no file matches %s", s.cfg.Name, s.glob)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// HeaderLines is how many lines precede the first data row: a data row's
+// line number is _source_row + HeaderLines.
+func (s *Source) HeaderLines() int64 {
+	switch s.cfg.Format {
+	case "csv", "xlsx":
+		return 1
+	}
+	return 0
+}
+
+// Read loads path into table (schema-qualified, created here) with all
+// source columns as VARCHAR and _source_row first. It returns the lines it
+// had to reject.
+func (s *Source) Read(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
+	switch s.cfg.Format {
+	case "csv":
+		return s.readCSV(ctx, conn, path, table)
+	case "ndjson":
+		return nil, exec(ctx, conn, fmt.Sprintf(
+			`create table %s as select row_number() over () as _source_row, * from read_json(%s, format='newline_delimited', sample_size=-1)`,
+			table, quote(path)))
+	case "parquet":
+		return nil, exec(ctx, conn, fmt.Sprintf(
+			`create table %s as select file_row_number + 1 as _source_row, * exclude (file_row_number) from read_parquet(%s, file_row_number=true)`,
+			table, quote(path)))
+	case "xlsx":
+		return nil, s.readXLSX(ctx, conn, path, table)
+	}
+	return nil, fmt.Errorf("unknown format %q", s.cfg.Format)
+}
+
+func (s *Source) readCSV(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
+	d := s.cfg.CSV
+	rejScans, rejErrs := table+"_reject_scans", table+"_reject_errors"
+	// Every value is read as text: the configured dialect, not DuckDB's
+	// sniffer, decides how numbers and dates are parsed. Rows with the wrong
+	// number of fields are set aside with their line number instead of
+	// failing the whole file.
+	q := fmt.Sprintf(`create table %s as select row_number() over () as _source_row, * from read_csv(%s,
+		header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, strict_mode=true,
+		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false)`,
+		table, quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding),
+		quote(lastPart(rejScans)), quote(lastPart(rejErrs)))
+	if err := exec(ctx, conn, q); err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(
+		`select line, arg_min(error_type || ': ' || error_message, column_idx), coalesce(any_value(csv_line), '')
+		from %s group by line order by line`, lastPart(rejErrs)))
+	if err != nil {
+		return nil, fmt.Errorf("read rejects: %w", err)
+	}
+	defer rows.Close()
+	var out []Reject
+	for rows.Next() {
+		var r Reject
+		if err := rows.Scan(&r.Line, &r.Message, &r.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range []string{rejScans, rejErrs} {
+		if err := exec(ctx, conn, "drop table if exists "+lastPart(t)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readXLSX streams the sheet's rows into the table through the Appender:
+// DuckDB has no Excel reader in its core, and excelize is the maintained one.
+func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table string) error {
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	sheet := s.cfg.Sheet
+	if sheet == "" {
+		sheet = x.GetSheetName(0)
+	}
+	rows, err := x.Rows(sheet)
+	if err != nil {
+		return fmt.Errorf("sheet %q: %w", sheet, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fmt.Errorf("sheet %q is empty: no header row", sheet)
+	}
+	header, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
+		header = header[:len(header)-1]
+	}
+	cols := []string{"_source_row BIGINT"}
+	for _, h := range header {
+		cols = append(cols, ident(strings.TrimSpace(h))+" VARCHAR")
+	}
+	if err := exec(ctx, conn, fmt.Sprintf("create table %s (%s)", table, strings.Join(cols, ", "))); err != nil {
+		return err
+	}
+	schema, name, _ := strings.Cut(table, ".")
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), schema, name)
+		if err != nil {
+			return err
+		}
+		n := int64(0)
+		vals := make([]driver.Value, len(header)+1)
+		for rows.Next() {
+			cells, err := rows.Columns()
+			if err != nil {
+				app.Close()
+				return err
+			}
+			n++
+			vals[0] = n
+			for i := range header {
+				vals[i+1] = nil
+				if i < len(cells) && cells[i] != "" {
+					vals[i+1] = cells[i]
+				}
+			}
+			if err := app.AppendRow(vals...); err != nil {
+				app.Close()
+				return fmt.Errorf("row %d: %w", n+1, err)
+			}
+		}
+		return app.Close()
+	})
+}
+
+func exec(ctx context.Context, conn *sql.Conn, q string) error {
+	_, err := conn.ExecContext(ctx, q)
+	return err
+}
+
+func lastPart(t string) string {
+	if i := strings.LastIndex(t, "."); i >= 0 {
+		return t[i+1:]
+	}
+	return t
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,0 +1,119 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"leadmart/models"
+)
+
+// CheckResult is one data check of one run.
+type CheckResult struct {
+	Model       string
+	Name        string
+	FailingRows int64
+	Detail      string
+}
+
+// Passed says whether no row failed.
+func (c CheckResult) Passed() bool { return c.FailingRows == 0 }
+
+// check is a query that counts failing rows.
+type check struct {
+	model, name, count, detail string
+}
+
+// checksFor derives the checks a model's metadata declares.
+func checksFor(m models.Model) []check {
+	t := m.Qualified()
+	var out []check
+	for _, key := range m.Meta.Unique {
+		k := strings.Join(key, ", ")
+		out = append(out, check{t, "unique(" + k + ")",
+			fmt.Sprintf("select count(*) from (select %s from %s group by all having count(*) > 1)", k, t),
+			"key values that occur more than once"})
+	}
+	for _, c := range m.Meta.NotNull {
+		out = append(out, check{t, "not_null(" + c + ")", fmt.Sprintf("select count(*) from %s where %s is null", t, c), "NULL values"})
+	}
+	for _, c := range sortedKeys(m.Meta.Ranges) {
+		r := m.Meta.Ranges[c]
+		var conds []string
+		bounds := ""
+		if r[0] != nil {
+			conds = append(conds, fmt.Sprintf("%s < %v", c, *r[0]))
+			bounds += fmt.Sprintf(">= %v", *r[0])
+		}
+		if r[1] != nil {
+			conds = append(conds, fmt.Sprintf("%s > %v", c, *r[1]))
+			bounds += fmt.Sprintf(" <= %v", *r[1])
+		}
+		if len(conds) > 0 {
+			out = append(out, check{t, "range(" + c + ")", fmt.Sprintf("select count(*) from %s where %s", t, strings.Join(conds, " or ")),
+				"values outside " + strings.TrimSpace(bounds)})
+		}
+	}
+	if s := m.Meta.SameRowsAs; s != "" {
+		out = append(out, check{t, "same_rows_as(" + s + ")",
+			fmt.Sprintf("select abs((select count(*) from %s) - (select count(*) from %s))", t, s),
+			"rows more or fewer than " + s + " (fan-out or loss in a join)"})
+	}
+	for _, c := range m.Meta.Checks {
+		out = append(out, check{t, c.Name, fmt.Sprintf("select count(*) from (%s)", c.SQL), "failing rows of: " + oneLine(c.SQL)})
+	}
+	return out
+}
+
+// Check runs every declared check, records the results in ops.check_results
+// and fails with ErrChecksFailed when any check found failing rows.
+func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string) ([]CheckResult, error) {
+	var out []CheckResult
+	var failed []string
+	for _, m := range cat.Models {
+		for _, c := range checksFor(m) {
+			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail}
+			if err := w.conn.QueryRowContext(ctx, c.count).Scan(&r.FailingRows); err != nil {
+				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
+			}
+			status := "pass"
+			if !r.Passed() {
+				status = "fail"
+				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, c.detail))
+			}
+			if err := w.exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, c.detail); err != nil {
+				return out, err
+			}
+			out = append(out, r)
+		}
+	}
+	if undocumented, err := undocumentedColumns(ctx, w, cat); err != nil {
+		return out, err
+	} else if len(undocumented) > 0 {
+		failed = append(failed, "columns without description: "+strings.Join(undocumented, ", "))
+	}
+	if len(failed) > 0 {
+		return out, fmt.Errorf("%w:\n  %s", ErrChecksFailed, strings.Join(failed, "\n  "))
+	}
+	return out, nil
+}
+
+// undocumentedColumns lists published columns that their metadata does not
+// describe: the data dictionary must cover every column.
+func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog) ([]string, error) {
+	var out []string
+	for _, m := range cat.Published() {
+		cols, err := columnsOf(ctx, w.conn, m.Schema, m.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			if strings.TrimSpace(m.Meta.Columns[c]) == "" {
+				out = append(out, m.Qualified()+"."+c)
+			}
+		}
+	}
+	return out, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

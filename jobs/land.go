@@ -1,0 +1,349 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/connectors/file"
+	"leadmart/models"
+)
+
+// Reader is what landing needs from a source connector.
+type Reader interface {
+	// Files lists the extract files to land, in a stable order.
+	Files() ([]string, error)
+	// Read loads one file into table: all columns as text, plus _source_row.
+	Read(ctx context.Context, conn *sql.Conn, path, table string) ([]file.Reject, error)
+	// HeaderLines precede the first data row (for line numbers in errors).
+	HeaderLines() int64
+}
+
+var _ Reader = (*file.Source)(nil)
+
+// newReader is the registry of connectors: one line per connector kind.
+func newReader(cfg *config.Config, s config.Source) (Reader, error) {
+	switch s.Connector {
+	case "file":
+		return file.New(s, cfg.Resolve(s.Path)), nil
+	}
+	return nil, fmt.Errorf("source %s: unknown connector %q", s.Name, s.Connector)
+}
+
+// LandStats counts what landing did in one run.
+type LandStats struct {
+	Files, Skipped, Rows, Rejected int64
+}
+
+// Land reads every configured source. Each new file (by content hash) is
+// written once to raw Parquet and appended to its raw table with lineage;
+// a file landed before is skipped.
+func Land(ctx context.Context, w *Warehouse, cfg *config.Config, runID string, loadedAt time.Time, log zerolog.Logger) (LandStats, error) {
+	var st LandStats
+	for _, s := range cfg.Sources {
+		r, err := newReader(cfg, s)
+		if err != nil {
+			return st, err
+		}
+		files, err := r.Files()
+		if err != nil {
+			return st, fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+		for _, f := range files {
+			b, err := landFile(ctx, w, cfg, s, r, f, runID, loadedAt)
+			if err != nil {
+				return st, err
+			}
+			if b.skipped {
+				st.Skipped++
+				log.Debug().Str("source", s.Name).Str("file", f).Msg("unchanged, skipped")
+				continue
+			}
+			st.Files++
+			st.Rows += b.rows
+			st.Rejected += b.rejected
+			log.Info().Str("source", s.Name).Str("file", f).Str("batch_id", b.id).Int64("rows", b.rows).
+				Int64("rejected", b.rejected).Msg("landed")
+		}
+	}
+	return st, nil
+}
+
+type batch struct {
+	id             string
+	rows, rejected int64
+	skipped        bool
+}
+
+func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.Source, r Reader, path, runID string, loadedAt time.Time) (batch, error) {
+	ent, err := models.Lookup(s.System, s.Entity)
+	if err != nil {
+		return batch{}, err
+	}
+	hash, err := fileHash(path)
+	if err != nil {
+		return batch{}, fmt.Errorf("%w: source %s: %v", ErrBadInput, s.Name, err)
+	}
+	var seen int
+	if err := w.conn.QueryRowContext(ctx, "select count(*) from ops.batches where source = ? and content_hash = ?", s.Name, hash).Scan(&seen); err != nil {
+		return batch{}, err
+	}
+	if seen > 0 {
+		return batch{skipped: true}, nil
+	}
+	// The batch id follows from source and content: landing the same file
+	// again after a failed run rewrites the same raw Parquet file.
+	sum := sha256.Sum256([]byte(s.Name + "\x00" + hash))
+	b := batch{id: hex.EncodeToString(sum[:8])}
+	tmp := "landing.b_" + b.id
+	if err := w.exec(ctx, "drop table if exists "+tmp); err != nil {
+		return b, err
+	}
+	defer w.exec(context.WithoutCancel(ctx), "drop table if exists "+tmp)
+
+	rejects, err := r.Read(ctx, w.conn, path, tmp)
+	if err != nil {
+		return b, fmt.Errorf("%w: source %s: read %s: %v", ErrBadInput, s.Name, path, err)
+	}
+	header, err := columnsOf(ctx, w.conn, "landing", "b_"+b.id)
+	if err != nil {
+		return b, err
+	}
+	exprs, err := typedColumns(ent, s, header, path)
+	if err != nil {
+		return b, err
+	}
+	if err := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines()); err != nil {
+		return b, err
+	}
+
+	// Raw Parquet: the file's content as read, before any typing or mapping.
+	loadDate := loadedAt.In(cfg.Location()).Format(time.DateOnly)
+	rel := filepath.Join("raw", s.System, s.Entity, "load_date="+loadDate, b.id+".parquet")
+	dst := filepath.Join(w.Dir, rel)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return b, err
+	}
+	if err := w.exec(ctx, fmt.Sprintf("copy (select * exclude (_source_row) from %s order by _source_row) to %s (format parquet, compression zstd)",
+		tmp, quote(dst+".tmp"))); err != nil {
+		return b, fmt.Errorf("write raw parquet %s: %w", rel, err)
+	}
+	if err := os.Rename(dst+".tmp", dst); err != nil {
+		return b, err
+	}
+
+	names := make([]string, 0, len(exprs)+6)
+	sels := make([]string, 0, len(exprs)+6)
+	for _, e := range exprs {
+		names = append(names, e.field.Name)
+		sels = append(sels, e.typed)
+	}
+	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
+	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "_source_row",
+		fmt.Sprintf("timestamp '%s'", loadedAt.UTC().Format("2006-01-02 15:04:05.000000")))
+
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return b, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from %s", ent.RawTable(),
+		strings.Join(names, ", "), strings.Join(sels, ", "), tmp))
+	if err != nil {
+		return b, fmt.Errorf("load %s into %s: %w", path, ent.RawTable(), err)
+	}
+	b.rows, _ = res.RowsAffected()
+	b.rejected = int64(len(rejects))
+	keys := make([]string, len(s.PrimaryKey))
+	for i, k := range s.PrimaryKey {
+		keys[i] = ident(k)
+	}
+	var dups int64
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s where _batch_id = ?",
+		strings.Join(keys, ", "), ent.RawTable()), b.id).Scan(&dups); err != nil {
+		return b, fmt.Errorf("count duplicate keys: %w", err)
+	}
+	for _, rj := range rejects {
+		if _, err := tx.ExecContext(ctx, "insert into ops.rejected_rows values (?, ?, ?, ?, ?, ?, ?)",
+			runID, b.id, s.Name, path, rj.Line, rj.Message, rj.Text); err != nil {
+			return b, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "insert into ops.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC()); err != nil {
+		return b, err
+	}
+	return b, tx.Commit()
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func columnsOf(ctx context.Context, conn *sql.Conn, schema, table string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `select column_name from duckdb_columns()
+		where schema_name = ? and table_name = ? order by column_index`, schema, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// column is one canonical field with the source column it comes from.
+type column struct {
+	field  models.Field
+	source string // "" when the source does not provide it
+	text   string // the source value as trimmed text, NULL when empty
+	typed  string // the value cast to the canonical type
+}
+
+// typedColumns resolves each canonical field to a source column: the mapped
+// one, else a same-named one (ignoring case). A mapped or required column
+// that the file lacks is an error naming the file and the header line.
+func typedColumns(ent models.Entity, s config.Source, header []string, path string) ([]column, error) {
+	find := func(name string) string {
+		for _, h := range header {
+			if h == name {
+				return h
+			}
+		}
+		for _, h := range header {
+			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(name)) {
+				return h
+			}
+		}
+		return ""
+	}
+	var out []column
+	for _, f := range ent.Fields {
+		c := column{field: f}
+		if mapped, ok := s.Columns[f.Name]; ok {
+			if c.source = find(mapped); c.source == "" {
+				return nil, fmt.Errorf("%w: %s line 1 (header): column %q (mapped to %s.%s.%s) not found; the file has %s",
+					ErrBadInput, path, mapped, ent.System, ent.Name, f.Name, headerList(header))
+			}
+		} else if c.source = find(f.Name); c.source == "" && f.Required {
+			return nil, fmt.Errorf("%w: %s line 1 (header): required column %q (%s.%s.%s) not found and not mapped; the file has %s",
+				ErrBadInput, path, f.Name, ent.System, ent.Name, f.Name, headerList(header))
+		}
+		if c.source == "" {
+			c.text, c.typed = "null", "null::"+f.Type.SQLType()
+		} else {
+			c.text = fmt.Sprintf("nullif(trim(cast(%s as varchar)), '')", ident(c.source))
+			c.typed = castExpr(f.Type, c.text, s.CSV)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func headerList(h []string) string {
+	var cols []string
+	for _, c := range h {
+		if c != "_source_row" {
+			cols = append(cols, fmt.Sprintf("%q", c))
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+var (
+	trueWords  = "'true','t','1','yes','y','ja','j','x','wahr'"
+	falseWords = "'false','f','0','no','n','nein','falsch'"
+)
+
+// castExpr types trimmed source text v under the source's dialect. A value
+// that does not parse becomes NULL here; firstBadValue reports it first.
+func castExpr(t models.Type, v string, d config.CSVDialect) string {
+	switch t {
+	case models.Int:
+		if d.DecimalComma {
+			return fmt.Sprintf("try_cast(replace(%s, '.', '') as bigint)", v)
+		}
+		return fmt.Sprintf("try_cast(%s as bigint)", v)
+	case models.Decimal:
+		if d.DecimalComma {
+			return fmt.Sprintf("try_cast(replace(replace(%s, '.', ''), ',', '.') as double)", v)
+		}
+		return fmt.Sprintf("try_cast(%s as double)", v)
+	case models.Date:
+		if d.DateFormat == "%Y-%m-%d" {
+			return fmt.Sprintf("coalesce(try_cast(%[1]s as date), try_cast(try_cast(%[1]s as timestamp) as date))", v)
+		}
+		return fmt.Sprintf("cast(try_strptime(%s, %s) as date)", v, quote(d.DateFormat))
+	case models.Timestamp:
+		if d.TimestampFormat != "" {
+			return fmt.Sprintf("coalesce(try_strptime(%[1]s, %[2]s), try_strptime(%[1]s, %[3]s))", v, quote(d.TimestampFormat), quote(d.DateFormat))
+		}
+		return fmt.Sprintf("coalesce(try_cast(%[1]s as timestamp), try_strptime(%[1]s, %[2]s))", v, quote(d.DateFormat))
+	case models.Bool:
+		return fmt.Sprintf("case when lower(%[1]s) in (%[2]s) then true when lower(%[1]s) in (%[3]s) then false end", v, trueWords, falseWords)
+	}
+	return v
+}
+
+// firstBadValue fails on the first value that is present but does not parse
+// as its canonical type, naming file, line and column.
+func firstBadValue(ctx context.Context, conn *sql.Conn, table string, cols []column, path string, headerLines int64) error {
+	var parts []string
+	for _, c := range cols {
+		if c.source == "" || c.field.Type == models.Text {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("select _source_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
+			quote(c.source), quote(string(c.field.Name)), c.text, table, c.text, c.typed))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	q := "select _source_row, col, field, val, count(*) over () from (" + strings.Join(parts, " union all ") + ") order by _source_row, col limit 1"
+	var row, n int64
+	var col, field, val string
+	err := conn.QueryRowContext(ctx, q).Scan(&row, &col, &field, &val, &n)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check types in %s: %w", path, err)
+	}
+	var kind string
+	for _, c := range cols {
+		if c.field.Name == field {
+			kind = string(c.field.Type)
+		}
+	}
+	more := ""
+	if n > 1 {
+		more = fmt.Sprintf(" (%d bad values in all)", n)
+	}
+	return fmt.Errorf("%w: %s line %d, column %q: cannot parse %q as %s for field %s%s",
+		ErrBadInput, path, row+headerLines, col, val, kind, field, more)
+}

@@ -1,0 +1,147 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/models"
+	sqlmodels "leadmart/sql"
+)
+
+// Options of one run.
+type Options struct {
+	// AsOf is the date everything is computed as of. Zero: yesterday in the
+	// configured time zone.
+	AsOf time.Time
+	// SQL holds the models. Nil: the embedded ones.
+	SQL fs.FS
+	Log zerolog.Logger
+}
+
+// Result summarises a run.
+type Result struct {
+	RunID     string
+	AsOf      time.Time
+	Land      LandStats
+	Models    []ModelResult
+	Checks    []CheckResult
+	Published string
+	Tables    []ModelResult // the published tables and their rows
+	Duration  time.Duration
+}
+
+// DefaultAsOf is yesterday in loc.
+func DefaultAsOf(now time.Time, loc *time.Location) time.Time {
+	y := now.In(loc).AddDate(0, 0, -1)
+	return time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// NewRunID is sortable by start time and unique.
+func NewRunID(start time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return start.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// Run is the nightly job: land, transform, check, publish. A run that fails
+// at any step publishes nothing: the last good publication stays in place.
+func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) {
+	start := time.Now()
+	if opt.SQL == nil {
+		opt.SQL = sqlmodels.FS
+	}
+	if opt.AsOf.IsZero() {
+		opt.AsOf = DefaultAsOf(start, cfg.Location())
+	}
+	res := &Result{RunID: NewRunID(start), AsOf: opt.AsOf}
+	log := opt.Log.With().Str("run_id", res.RunID).Str("as_of", opt.AsOf.Format(time.DateOnly)).Logger()
+
+	cat, err := models.LoadCatalog(opt.SQL)
+	if err != nil {
+		return res, err
+	}
+	w, err := OpenWarehouse(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	defer w.Close()
+	if err := w.exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published) values (?, ?, ?, 'running', false)",
+		res.RunID, opt.AsOf, start.UTC()); err != nil {
+		return res, fmt.Errorf("record run: %w", err)
+	}
+	log.Info().Msg("run started")
+	err = runSteps(ctx, w, cfg, cat, opt.SQL, res, log)
+	res.Duration = time.Since(start)
+	status, msg := "success", ""
+	if err != nil {
+		status, msg = "failed", err.Error()
+		if errors.Is(err, ErrChecksFailed) {
+			status = "checks_failed"
+		}
+	}
+	var rows int64
+	for _, t := range res.Tables {
+		rows += t.Rows
+	}
+	if rerr := w.exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, models = ?, rows = ?, published = ?, error = ? where run_id = ?",
+		time.Now().UTC(), status, len(res.Models), rows, res.Published != "", nullable(msg), res.RunID); rerr != nil && err == nil {
+		err = fmt.Errorf("record run: %w", rerr)
+	}
+	if err != nil {
+		log.Error().Err(err).Str("status", status).Msg("run failed")
+		return res, err
+	}
+	log.Info().Int64("duration_ms", res.Duration.Milliseconds()).Msg("run finished")
+	return res, nil
+}
+
+func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models.Catalog, sqlFS fs.FS, res *Result, log zerolog.Logger) error {
+	var err error
+	step := func(name string) func() {
+		t := time.Now()
+		return func() {
+			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).Msg("step done")
+		}
+	}
+	done := step("land")
+	if res.Land, err = Land(ctx, w, cfg, res.RunID, time.Now(), log); err != nil {
+		return err
+	}
+	done()
+	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
+		return err
+	}
+	done = step("transform")
+	if res.Models, err = Transform(ctx, w, cat, res.RunID, log); err != nil {
+		return err
+	}
+	done()
+	done = step("check")
+	res.Checks, err = Check(ctx, w, cat, res.RunID)
+	if err != nil {
+		return err
+	}
+	done()
+	done = step("publish")
+	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: cat.Published()}
+	if res.Published, err = PublishDuckDB(ctx, w, pub, cfg.Publish.DuckDB.Keep); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	done()
+	rows := map[string]int64{}
+	for _, m := range res.Models {
+		rows[m.Model] = m.Rows
+	}
+	for _, m := range pub.Tables {
+		res.Tables = append(res.Tables, ModelResult{Model: "mart." + m.Name, Rows: rows[m.Qualified()]})
+	}
+	return nil
+}

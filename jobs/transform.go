@@ -1,0 +1,127 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/models"
+)
+
+// ModelResult is one model's build.
+type ModelResult struct {
+	Model    string
+	Rows     int64
+	Duration time.Duration
+}
+
+// Params are the run's inputs that the SQL models read from cfg.params.
+type Params struct {
+	RunID string
+	AsOf  time.Time
+}
+
+// prepare writes cfg.params, the value and classification mappings and the
+// macros: everything the models read besides data.
+func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
+	asOf := p.AsOf.Format(time.DateOnly)
+	stmts := []string{
+		fmt.Sprintf(`create or replace table cfg.params as select
+			%s as run_id, date '%s' as as_of, date '%s' + interval 1 day as as_of_end,
+			(date_trunc('month', date '%s') - interval %d month)::date as history_start,
+			%d as history_months, %s as reporting_currency, %s as time_zone, %d as response_sla_hours`,
+			quote(p.RunID), asOf, asOf, asOf, cfg.KPI.HistoryMonths-1, cfg.KPI.HistoryMonths,
+			quote(cfg.Warehouse.ReportingCurrency), quote(cfg.Warehouse.TimeZone), cfg.KPI.ResponseSLAHours),
+		"create or replace table cfg.value_map (source varchar, field varchar, from_value varchar, to_value varchar)",
+		"create or replace table cfg.channel_class (channel varchar, channel_class varchar)",
+		"create or replace table cfg.customer_facing (activity_type varchar, is_customer_facing boolean)",
+	}
+	var vm []string
+	for _, s := range cfg.Sources {
+		for _, field := range sortedKeys(s.Values) {
+			for _, from := range sortedKeys(s.Values[field]) {
+				vm = append(vm, fmt.Sprintf("(%s, %s, %s, %s)", quote(s.Name), quote(field),
+					quote(strings.ToLower(strings.TrimSpace(from))), quote(s.Values[field][from])))
+			}
+		}
+	}
+	if len(vm) > 0 {
+		stmts = append(stmts, "insert into cfg.value_map values "+strings.Join(vm, ", "))
+	}
+	var cc []string
+	for _, ch := range sortedKeys(cfg.Mappings.ChannelClass) {
+		cc = append(cc, fmt.Sprintf("(%s, %s)", quote(strings.ToLower(ch)), quote(cfg.Mappings.ChannelClass[ch])))
+	}
+	if len(cc) > 0 {
+		stmts = append(stmts, "insert into cfg.channel_class values "+strings.Join(cc, ", "))
+	}
+	var cf []string
+	for _, t := range sortedKeys(cfg.Mappings.CustomerFacing) {
+		cf = append(cf, fmt.Sprintf("(%s, %t)", quote(strings.ToLower(t)), cfg.Mappings.CustomerFacing[t]))
+	}
+	if len(cf) > 0 {
+		stmts = append(stmts, "insert into cfg.customer_facing values "+strings.Join(cf, ", "))
+	}
+	macros, err := fs.ReadFile(sqlFS, "macros.sql")
+	if err != nil {
+		return fmt.Errorf("read macros: %w", err)
+	}
+	stmts = append(stmts, string(macros))
+	for _, q := range stmts {
+		if err := w.exec(ctx, q); err != nil {
+			return fmt.Errorf("prepare run parameters: %w", err)
+		}
+	}
+	return nil
+}
+
+// Transform materialises every model as a table, in dependency order, and
+// records each build in ops.model_runs.
+func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) ([]ModelResult, error) {
+	var out []ModelResult
+	for _, m := range cat.Models {
+		start := time.Now()
+		err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL))
+		var rows int64
+		if err == nil {
+			err = w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&rows)
+		}
+		d := time.Since(start)
+		status, msg := "success", ""
+		if err != nil {
+			status, msg = "failed", err.Error()
+		}
+		if rerr := w.exec(ctx, "insert into ops.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			runID, m.Qualified(), m.Layer, start.UTC(), time.Now().UTC(), d.Milliseconds(), rows, status, nullable(msg)); rerr != nil && err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
+		}
+		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).Msg("built")
+		out = append(out, ModelResult{Model: m.Qualified(), Rows: rows, Duration: d})
+	}
+	return out, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

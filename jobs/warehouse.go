@@ -1,0 +1,149 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"leadmart/config"
+	"leadmart/models"
+)
+
+// Warehouse is the work database the job builds into. Readers never open it:
+// they read the published file (see Publish).
+type Warehouse struct {
+	Dir  string
+	db   *sql.DB
+	conn *sql.Conn // one session: SET VARIABLE and temp state are per connection
+	lock *os.File
+}
+
+// WorkFile is the work database inside the warehouse folder.
+const WorkFile = "work.duckdb"
+
+// OpenWarehouse locks the warehouse folder and opens the work database.
+func OpenWarehouse(ctx context.Context, cfg *config.Config) (*Warehouse, error) {
+	dir := cfg.WarehouseDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create warehouse folder: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	// flock, not a pid file: the kernel releases it when a run dies, even by SIGKILL.
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("lock warehouse: %w", err)
+	}
+	w := &Warehouse{Dir: dir, lock: lock}
+	if err := w.open(ctx, cfg); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
+	db, err := sql.Open("duckdb", filepath.Join(w.Dir, WorkFile))
+	if err != nil {
+		return fmt.Errorf("open work database: %w", err)
+	}
+	w.db = db
+	if w.conn, err = db.Conn(ctx); err != nil {
+		return fmt.Errorf("open work database: %w", err)
+	}
+	tmp := cfg.Warehouse.TempDir
+	if tmp == "" {
+		tmp = filepath.Join(w.Dir, "tmp")
+	} else {
+		tmp = cfg.Resolve(tmp)
+	}
+	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true"}
+	if cfg.Warehouse.MemoryLimit != "" {
+		settings = append(settings, "set memory_limit = "+quote(cfg.Warehouse.MemoryLimit))
+	}
+	if cfg.Warehouse.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("set threads = %d", cfg.Warehouse.Threads))
+	}
+	for _, s := range settings {
+		if err := w.exec(ctx, s); err != nil {
+			return fmt.Errorf("configure DuckDB (%s): %w", s, err)
+		}
+	}
+	return w.migrate(ctx)
+}
+
+// migrate creates the schemas, the ops tables and one raw table per entity.
+// Every raw table exists even without a source, so models can always run.
+func (w *Warehouse) migrate(ctx context.Context) error {
+	ddl := []string{
+		"create schema if not exists raw", "create schema if not exists staging", "create schema if not exists core",
+		"create schema if not exists mart", "create schema if not exists ops", "create schema if not exists cfg",
+		"create schema if not exists landing",
+		`create table if not exists ops.runs (run_id varchar, as_of date, started_at timestamp, ended_at timestamp,
+			status varchar, models integer, rows bigint, published boolean, error varchar)`,
+		`create table if not exists ops.model_runs (run_id varchar, model varchar, layer varchar, started_at timestamp,
+			ended_at timestamp, duration_ms bigint, rows bigint, status varchar, error varchar)`,
+		`create table if not exists ops.batches (batch_id varchar, run_id varchar, source varchar, system varchar,
+			entity varchar, file varchar, content_hash varchar, rows bigint, rejected bigint, duplicate_keys bigint,
+			load_date date, parquet_path varchar, loaded_at timestamp)`,
+		`create table if not exists ops.rejected_rows (run_id varchar, batch_id varchar, source varchar, file varchar,
+			line bigint, message varchar, text varchar)`,
+		`create table if not exists ops.check_results (run_id varchar, model varchar, check_name varchar, status varchar,
+			failing_rows bigint, detail varchar)`,
+	}
+	for _, e := range models.All() {
+		cols := make([]string, 0, len(e.Fields)+6)
+		for _, f := range e.Fields {
+			cols = append(cols, f.Name+" "+f.Type.SQLType())
+		}
+		cols = append(cols, "source_system varchar", "_source varchar", "_batch_id varchar", "_source_file varchar",
+			"_source_row bigint", "_loaded_at timestamp")
+		ddl = append(ddl, fmt.Sprintf("create table if not exists %s (%s)", e.RawTable(), strings.Join(cols, ", ")))
+	}
+	for _, q := range ddl {
+		if err := w.exec(ctx, q); err != nil {
+			return fmt.Errorf("migrate work database: %w", err)
+		}
+	}
+	return nil
+}
+
+// Conn is the run's single DuckDB session.
+func (w *Warehouse) Conn() *sql.Conn { return w.conn }
+
+func (w *Warehouse) exec(ctx context.Context, q string, args ...any) error {
+	_, err := w.conn.ExecContext(ctx, q, args...)
+	return err
+}
+
+// Close checkpoints and closes the work database and releases the lock.
+func (w *Warehouse) Close() error {
+	var errs []error
+	if w.conn != nil {
+		_, _ = w.conn.ExecContext(context.Background(), "checkpoint")
+		errs = append(errs, w.conn.Close())
+	}
+	if w.db != nil {
+		errs = append(errs, w.db.Close())
+	}
+	if w.lock != nil {
+		errs = append(errs, w.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,0 +1,209 @@
+package models
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Layers in build order, with the DuckDB schema each one materialises into.
+var Layers = []struct{ Dir, Schema string }{
+	{"staging", "staging"}, {"core", "core"}, {"marts", "mart"},
+}
+
+// Model is one SQL file: a table built from other tables.
+type Model struct {
+	Name   string // table name = file name without .sql
+	Layer  string // staging, core or marts
+	Schema string // staging, core or mart
+	Path   string // path inside the SQL file system, e.g. core/fct_lead.sql
+	SQL    string
+	Deps   []string // qualified names of the models it reads
+	Meta   Meta
+}
+
+// Qualified is schema.name.
+func (m Model) Qualified() string { return m.Schema + "." + m.Name }
+
+// Meta is the one declaration of what a model is: it feeds the data
+// dictionary, COMMENT ON and the data checks.
+type Meta struct {
+	// Description of the table: what one row is and what it is for.
+	Description string `yaml:"description"`
+	// Grain names the columns that make a row unique, in words.
+	Grain string `yaml:"grain"`
+	// Columns maps each column to its description.
+	Columns map[string]string `yaml:"columns"`
+	// Unique lists key column sets that must be unique.
+	Unique [][]string `yaml:"unique"`
+	// NotNull lists columns that must never be NULL.
+	NotNull []string `yaml:"not_null"`
+	// Ranges bounds numeric columns: [min, max], null for open.
+	Ranges map[string][2]*float64 `yaml:"ranges"`
+	// SameRowsAs names a model whose row count this one must equal (no fan-out).
+	SameRowsAs string `yaml:"same_rows_as"`
+	// Checks are extra SQL checks: each query returns the failing rows.
+	Checks []Check `yaml:"checks"`
+}
+
+// Check is a named SQL query returning failing rows.
+type Check struct {
+	Name string `yaml:"name"`
+	SQL  string `yaml:"sql"`
+}
+
+// Catalog is every model, in dependency order.
+type Catalog struct {
+	Models []Model
+}
+
+var (
+	refRE     = regexp.MustCompile(`\b(staging|core|mart)\.([a-z_][a-z0-9_]*)\b`)
+	commentRE = regexp.MustCompile(`--[^\n]*`)
+)
+
+// LoadCatalog reads the models from fsys and orders them by their references.
+func LoadCatalog(fsys fs.FS) (*Catalog, error) {
+	byName := map[string]*Model{}
+	var names []string
+	for _, l := range Layers {
+		files, err := fs.Glob(fsys, l.Dir+"/*.sql")
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range files {
+			b, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return nil, err
+			}
+			m := &Model{Name: strings.TrimSuffix(path.Base(p), ".sql"), Layer: l.Dir, Schema: l.Schema, Path: p, SQL: string(b)}
+			if prev, dup := byName[m.Qualified()]; dup {
+				return nil, fmt.Errorf("model %s is defined twice: %s and %s", m.Qualified(), prev.Path, p)
+			}
+			if err := loadMeta(fsys, m); err != nil {
+				return nil, err
+			}
+			byName[m.Qualified()] = m
+			names = append(names, m.Qualified())
+		}
+	}
+	for _, n := range names {
+		m := byName[n]
+		seen := map[string]bool{}
+		for _, ref := range refRE.FindAllStringSubmatch(commentRE.ReplaceAllString(m.SQL, ""), -1) {
+			q := ref[1] + "." + ref[2]
+			if q == n || seen[q] {
+				continue
+			}
+			if byName[q] == nil {
+				return nil, fmt.Errorf("model %s (%s) reads %s, which no model builds", n, m.Path, q)
+			}
+			seen[q] = true
+			m.Deps = append(m.Deps, q)
+		}
+		sort.Strings(m.Deps)
+		if s := m.Meta.SameRowsAs; s != "" && byName[s] == nil {
+			return nil, fmt.Errorf("model %s: same_rows_as names unknown model %s", n, s)
+		}
+	}
+	order, err := topo(names, byName)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{}
+	for _, n := range order {
+		c.Models = append(c.Models, *byName[n])
+	}
+	return c, nil
+}
+
+func loadMeta(fsys fs.FS, m *Model) error {
+	p := strings.TrimSuffix(m.Path, ".sql") + ".yml"
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		if m.Layer == "staging" {
+			return nil // staging models are internal; their docs are optional
+		}
+		return fmt.Errorf("model %s: missing metadata %s: %w", m.Qualified(), p, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m.Meta); err != nil {
+		return fmt.Errorf("model metadata %s: %w", p, err)
+	}
+	if m.Meta.Description == "" {
+		return fmt.Errorf("model metadata %s: description is required", p)
+	}
+	return nil
+}
+
+// topo is Kahn's algorithm with names sorted at each step, so the build
+// order is stable from run to run.
+func topo(names []string, byName map[string]*Model) ([]string, error) {
+	indeg := map[string]int{}
+	users := map[string][]string{}
+	for _, n := range names {
+		indeg[n] += 0
+		for _, d := range byName[n].Deps {
+			indeg[n]++
+			users[d] = append(users[d], n)
+		}
+	}
+	var ready, out []string
+	for _, n := range names {
+		if indeg[n] == 0 {
+			ready = append(ready, n)
+		}
+	}
+	for len(ready) > 0 {
+		sort.Slice(ready, func(i, j int) bool {
+			return layerRank(ready[i]) < layerRank(ready[j]) || layerRank(ready[i]) == layerRank(ready[j]) && ready[i] < ready[j]
+		})
+		n := ready[0]
+		ready = ready[1:]
+		out = append(out, n)
+		for _, u := range users[n] {
+			if indeg[u]--; indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(out) != len(names) {
+		var stuck []string
+		for _, n := range names {
+			if indeg[n] > 0 {
+				stuck = append(stuck, n)
+			}
+		}
+		sort.Strings(stuck)
+		return nil, fmt.Errorf("models form a dependency cycle: %s", strings.Join(stuck, ", "))
+	}
+	return out, nil
+}
+
+func layerRank(q string) int {
+	schema, _, _ := strings.Cut(q, ".")
+	for i, l := range Layers {
+		if l.Schema == schema {
+			return i
+		}
+	}
+	return len(Layers)
+}
+
+// Published lists the models that BI tools see: core and marts.
+func (c *Catalog) Published() []Model {
+	var out []Model
+	for _, m := range c.Models {
+		if m.Layer != "staging" {
+			out = append(out, m)
+		}
+	}
+	return out
+}

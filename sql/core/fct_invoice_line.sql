@@ -1,0 +1,60 @@
+-- Invoice lines in the reporting currency. Foreign amounts convert at the
+-- nearest rate on or before the invoice date; a missing rate stays NULL and
+-- fails the check fx_rate_found, never a silent 1.
+with lines as (
+    select * from staging.stg_erp__invoice_lines
+),
+
+fx as (
+    select * from staging.stg_erp__fx_rates
+),
+
+accounts as (
+    select * from core.dim_account
+),
+
+params as (
+    select * from cfg.params
+),
+
+converted as (
+    select
+        l.*,
+        case when l.currency = p.reporting_currency then 1.0 else fx.rate_to_reporting_currency end as fx_rate,
+        case when l.currency = p.reporting_currency then l.invoice_date else fx.rate_date end as fx_rate_date
+    from lines as l
+    cross join params as p
+    asof left join fx on fx.currency = l.currency and fx.rate_date <= l.invoice_date
+),
+
+-- An ERP customer matched by several CRM accounts books its revenue on the
+-- first of them, so revenue is never counted twice.
+account_for_customer as (
+    select erp_customer_no, min(account_key) as account_key
+    from accounts
+    where erp_customer_no is not null
+    group by erp_customer_no
+),
+
+final as (
+    select
+        c.invoice_id,
+        c.line_no,
+        c.customer_no,
+        a.account_key,
+        c.invoice_date,
+        date_trunc('month', c.invoice_date)::date as month,
+        coalesce(c.business_unit, 'unassigned') as business_unit,
+        c.product_group,
+        c.currency,
+        c.fx_rate,
+        c.fx_rate_date,
+        c.net_revenue,
+        c.contribution_margin,
+        c.net_revenue * c.fx_rate as net_revenue_rc,
+        c.contribution_margin * c.fx_rate as contribution_margin_rc
+    from converted as c
+    left join account_for_customer as a on a.erp_customer_no = c.customer_no
+)
+
+select * from final

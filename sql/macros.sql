@@ -1,0 +1,34 @@
+-- Macros shared by the models. Run before every build.
+
+-- normalize_name: the account-matching key (DOMAIN.md §2). Lowercase, fold
+-- umlauts and ß (so Müller matches MUELLER), strip accents and punctuation,
+-- drop legal forms, collapse spaces.
+create or replace macro cfg.normalize_name(s) as (
+    trim(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                ' ' || regexp_replace(
+                    strip_accents(replace(replace(replace(replace(lower(trim(s)), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')),
+                    '[^a-z0-9]+', ' ', 'g') || ' ',
+                ' (gmbh co kgaa|gmbh co kg|gmbh co|gmbh|mbh|ag|kgaa|kg|se|e k|ek|ohg|ug|ltd|limited|inc|llc|corp|corporation|s a|sa|s p a|spa|b v|bv|n v|nv|plc|co) ',
+                ' ', 'g'),
+            ' (gmbh|mbh|ag|kgaa|kg|se|e k|ohg|ug|ltd|limited|inc|llc|corp|co) ', ' ', 'g'),
+        '\s+', ' ', 'g'))
+);
+
+-- normalize_vat: VAT ids compare without spaces, dots or dashes, upper case.
+create or replace macro cfg.normalize_vat(s) as nullif(upper(regexp_replace(trim(s), '[\s.\-]', '', 'g')), '');
+
+-- size_class: company size bands by employees, used for peer groups.
+create or replace macro cfg.size_class(employees) as (
+    case
+        when employees is null then 'unknown'
+        when employees < 50 then 'small'
+        when employees < 250 then 'medium'
+        when employees < 1000 then 'large'
+        else 'enterprise'
+    end
+);
+
+-- safe_div: a ratio with a zero denominator is NULL (DOMAIN.md §4).
+create or replace macro cfg.safe_div(n, d) as case when d is null or d = 0 then null else n / d end;

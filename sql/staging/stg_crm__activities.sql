@@ -1,0 +1,44 @@
+-- One row per activity that happened by as_of, type mapped and classified.
+with source as (
+    select * from raw.crm__activity
+),
+
+params as (
+    select * from cfg.params
+),
+
+deduped as (
+    select s.*
+    from source as s, params as p
+    where s.occurred_at < p.as_of_end
+    qualify row_number() over (partition by s.activity_id order by s._loaded_at desc, s._source_row desc) = 1
+),
+
+mapped as (
+    select
+        a.*,
+        coalesce(type_map.to_value, lower(a.type)) as activity_type
+    from deduped as a
+    left join cfg.value_map as type_map
+        on type_map.source = a._source and type_map.field = 'type' and type_map.from_value = lower(a.type)
+),
+
+final as (
+    select
+        m.activity_id,
+        m.activity_type,
+        m.rep_id,
+        m.account_id,
+        m.lead_id,
+        m.occurred_at,
+        m.duration_minutes,
+        -- the source's own flag wins; else the configured type classification
+        coalesce(m.is_customer_facing, cf.is_customer_facing, false) as is_customer_facing,
+        coalesce(m.is_automated, false) as is_automated,
+        m.logged_at,
+        m.source_system
+    from mapped as m
+    left join cfg.customer_facing as cf on cf.activity_type = m.activity_type
+)
+
+select * from final

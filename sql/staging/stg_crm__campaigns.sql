@@ -1,0 +1,19 @@
+with source as (
+    select * from raw.crm__campaign
+),
+
+final as (
+    select
+        campaign_id,
+        name as campaign_name,
+        lower(channel) as channel,
+        cost,
+        upper(coalesce(currency, (select reporting_currency from cfg.params))) as currency,
+        started_at,
+        ended_at,
+        source_system
+    from source
+    qualify row_number() over (partition by campaign_id order by _loaded_at desc, _source_row desc) = 1
+)
+
+select * from final

@@ -1,0 +1,28 @@
+-- One row per CRM contact. Personal fields are kept here only: core and marts
+-- never select them unless publish.duckdb.include_personal_data is set.
+with source as (
+    select * from raw.crm__contact
+),
+
+ranked as (
+    select *, row_number() over (partition by contact_id order by updated_at desc nulls last, _loaded_at desc, _source_row desc) as version_rank
+    from source
+),
+
+final as (
+    select
+        contact_id,
+        account_id,
+        first_name,
+        last_name,
+        lower(email) as email,
+        phone,
+        coalesce(marketing_consent, false) as has_marketing_consent,
+        consent_at,
+        updated_at,
+        source_system
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

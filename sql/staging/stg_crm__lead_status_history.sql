@@ -1,0 +1,28 @@
+-- One row per lead status change known on as_of, status mapped to a canonical stage.
+with source as (
+    select * from raw.crm__lead_status_history
+),
+
+params as (
+    select * from cfg.params
+),
+
+deduped as (
+    select s.*
+    from source as s, params as p
+    where s.entered_at < p.as_of_end
+    qualify row_number() over (partition by s.lead_id, s.entered_at, lower(s.status) order by s._loaded_at desc, s._source_row desc) = 1
+),
+
+final as (
+    select
+        h.lead_id,
+        h.entered_at,
+        coalesce(status_map.to_value, lower(h.status)) as stage,
+        h.source_system
+    from deduped as h
+    left join cfg.value_map as status_map
+        on status_map.source = h._source and status_map.field = 'status' and status_map.from_value = lower(h.status)
+)
+
+select * from final

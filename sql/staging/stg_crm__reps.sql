@@ -1,0 +1,22 @@
+-- One row per sales rep. The rep's name is personal data and stays here.
+with source as (
+    select * from raw.crm__rep
+),
+
+final as (
+    select
+        rep_id,
+        name as rep_name,
+        team,
+        region,
+        business_unit,
+        manager_id,
+        coalesce(fte, 1.0) as fte,
+        active_from,
+        active_to,
+        source_system
+    from source
+    qualify row_number() over (partition by rep_id order by _loaded_at desc, _source_row desc) = 1
+)
+
+select * from final
