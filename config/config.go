@@ -131,8 +131,6 @@ type Publish struct {
 type DuckDBTarget struct {
 	// Keep is how many past publications are kept for rollback. Default 3.
 	Keep int `yaml:"keep"`
-	// IncludePersonalData publishes contact names, e-mails and phones. Default false.
-	IncludePersonalData bool `yaml:"include_personal_data"`
 }
 
 //go:embed demo.yaml

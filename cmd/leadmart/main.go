@@ -35,6 +35,7 @@ const usage = `leadmart: a batch warehouse for B2B lead management
 
 usage:
   leadmart run   [--config FILE] [--as-of YYYY-MM-DD]   run the nightly job
+  leadmart rollback [--config FILE]                     publish the previous publication again
   leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
   leadmart demo  --out DIR [--seed N] [--scale S] [--end YYYY-MM-DD]
                                                         write the demo extracts
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(ctx, args[1:], stdout, log)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
+	case "rollback":
+		err = cmdRollback(args[1:], stdout)
 	case "query":
 		err = cmdQuery(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
@@ -196,4 +199,28 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	for _, t := range res.Tables {
 		fmt.Fprintf(w, "  %-40s %10d rows\n", t.Model, t.Rows)
 	}
+}
+
+func cmdRollback(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var cfg *config.Config
+	var err error
+	if *cfgPath != "" {
+		cfg, err = config.Load(*cfgPath)
+	} else {
+		cfg, err = config.Demo(".")
+	}
+	if err != nil {
+		return err
+	}
+	version, err := jobs.Rollback(cfg.WarehouseDir())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), jobs.PublishedFile))
+	return nil
 }

@@ -1,0 +1,31 @@
+# leadmart: the two everyday commands are `make run` and `make test`.
+GO      ?= go
+BIN     := bin/leadmart
+ARGS    ?=
+
+.PHONY: all build run test bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/leadmart
+
+# The nightly job on the built-in demo data (generated on first use) into ./warehouse/.
+run: build
+	./$(BIN) run $(ARGS)
+
+# Every test, with the race detector off: DuckDB's cgo calls make -race very slow.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+# Go benchmarks of leadmart's own hot paths.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin warehouse

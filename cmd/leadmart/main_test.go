@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"leadmart/internal/whtest"
+)
+
+func TestExitCodes(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
+	cfg := filepath.Join(dir, "leadmart.yaml")
+	cases := []struct {
+		name    string
+		args    []string
+		prepare func()
+		code    int
+		stdout  string
+		stderr  string
+	}{
+		{"no command", nil, nil, exitUsage, "", "usage:"},
+		{"unknown command", []string{"fly"}, nil, exitUsage, "", `unknown command "fly"`},
+		{"bad as-of", []string{"run", "--config", cfg, "--as-of", "31.03.2026"}, nil, exitUsage, "", "want YYYY-MM-DD"},
+		{"first run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "mart.kpi_funnel_monthly", ""},
+		{"second run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "0 new files, 5 unchanged", ""},
+		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
+		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
+		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, func() {
+			b, _ := os.ReadFile(filepath.Join(dir, "opportunities.csv"))
+			os.WriteFile(filepath.Join(dir, "opportunities.csv"), bytes.Replace(b, []byte(",1000.00,"), []byte(",1k,"), 1), 0o644)
+		}, exitBadData, "", `opportunities.csv line 2, column "amount": cannot parse "1k" as decimal`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prepare != nil {
+				tc.prepare()
+			}
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, &out, &errb)
+			if code != tc.code {
+				t.Errorf("exit code: got %d, want %d\nstderr: %s", code, tc.code, errb.String())
+			}
+			if !strings.Contains(out.String(), tc.stdout) {
+				t.Errorf("stdout %q does not contain %q", out.String(), tc.stdout)
+			}
+			if !strings.Contains(errb.String(), tc.stderr) {
+				t.Errorf("stderr %q does not contain %q", errb.String(), tc.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const minimal = `version: 1
+sources:
+  - {name: leads, system: crm, entity: lead, path: leads.csv}
+`
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse([]byte(minimal), "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Sources[0]
+	checks := []struct{ name, got, want string }{
+		{"dir", c.Warehouse.Dir, "warehouse"},
+		{"time zone", c.Warehouse.TimeZone, "Europe/Berlin"},
+		{"currency", c.Warehouse.ReportingCurrency, "EUR"},
+		{"format", s.Format, "csv"},
+		{"connector", s.Connector, "file"},
+		{"delimiter", s.CSV.Delimiter, ","},
+		{"encoding", s.CSV.Encoding, "utf-8"},
+		{"source_system", s.SourceSystem, "crm"},
+		{"primary key", strings.Join(s.PrimaryKey, ","), "lead_id"},
+		{"resolved path", c.Resolve(s.Path), "base/leads.csv"},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s: got %q, want %q", ch.name, ch.got, ch.want)
+		}
+	}
+	if c.KPI.ResponseSLAHours != 24 || c.Publish.DuckDB.Keep != 3 {
+		t.Errorf("kpi/publish defaults: got sla %d keep %d, want 24 and 3", c.KPI.ResponseSLAHours, c.Publish.DuckDB.Keep)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", minimal + "extra: 1\n", "field extra not found in type config.Config"},
+		{"unknown nested key", "version: 1\nwarehouse: {dirr: x}\n", "field dirr not found in type config.Warehouse"},
+		{"wrong version", strings.Replace(minimal, "version: 1", "version: 2", 1), "version: got 2, want 1"},
+		{"no sources", "version: 1\n", "sources: at least one source is required"},
+		{"unknown entity", "version: 1\nsources:\n  - {name: x, system: crm, entity: deal, path: a.csv}\n",
+			"sources[0] (x): unknown entity crm.deal"},
+		{"unknown format", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.txt}\n",
+			`sources[0] (x).format: unknown format "txt" (known: csv, ndjson, parquet, xlsx)`},
+		{"bad encoding", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, csv: {encoding: utf-16}}\n",
+			`sources[0] (x).csv.encoding: unknown encoding "utf-16" (known: utf-8, latin-1)`},
+		{"unknown mapped field", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, columns: {lead_no: Nr}}\n",
+			`sources[0] (x).columns: crm.lead has no field "lead_no"`},
+		{"unknown stage", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, values: {status: {Neu: new}}}\n",
+			`sources[0] (x).values.status.Neu: unknown stage "new"`},
+		{"duplicate name", minimal + "  - {name: leads, system: crm, entity: lead, path: b.csv}\n",
+			"sources[1] (leads).name: duplicate source name"},
+		{"bad channel class", minimal + "mappings: {channel_class: {web: inbound}}\n",
+			`mappings.channel_class.web: must be reactive or proactive, got "inbound"`},
+		{"bad time zone", minimal + "warehouse: {time_zone: Mars/Olympus}\n", `warehouse.time_zone: unknown time zone "Mars/Olympus"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), ".")
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDemoAndExampleConfigsAreValid(t *testing.T) {
+	if _, err := Demo("."); err != nil {
+		t.Errorf("demo config: %v", err)
+	}
+	if _, err := Load("leadmart.example.yaml"); err != nil {
+		t.Errorf("example config: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(minimal))
+	f.Add(demoYAML)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b, ".")
+		if err == nil && c.Version != CurrentVersion {
+			t.Fatalf("accepted version %d", c.Version)
+		}
+	})
+}

@@ -1,0 +1,127 @@
+package file
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+
+	"leadmart/config"
+)
+
+func conn(t *testing.T) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(context.Background(), "create schema landing"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func rows(t *testing.T, c *sql.Conn, q string) []string {
+	t.Helper()
+	r, err := c.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var s string
+		if err := r.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestReadCSV(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name    string
+		content []byte
+		dialect config.CSVDialect
+		want    string
+		rejects string
+	}{
+		{"plain", []byte("id,name\n1, Müller \n2,x\n"), config.CSVDialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"},
+			"1|1| Müller ;2|2|x", ""},
+		{"latin-1 semicolon", []byte("id;name\n1;M\xfcller\n"), config.CSVDialect{Delimiter: ";", Quote: `"`, Encoding: "latin-1"},
+			"1|1|Müller", ""},
+		{"malformed line is rejected with its line number", []byte("id,name,x\n1,a,b\n2,short\n3,c,d\n"),
+			config.CSVDialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"}, "1|1|a;2|3|c", "3:2,short"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".csv")
+			if err := os.WriteFile(p, tc.content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := conn(t)
+			src := New(config.Source{Name: "s", Format: "csv", CSV: tc.dialect}, p)
+			rej, err := src.Read(context.Background(), c, p, "landing.t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(rows(t, c, "select concat_ws('|', _source_row, id, name) from landing.t order by _source_row"), ";")
+			if got != tc.want {
+				t.Errorf("rows: got %q, want %q", got, tc.want)
+			}
+			var rs []string
+			for _, r := range rej {
+				rs = append(rs, strings.Join([]string{itoa(r.Line), r.Text}, ":"))
+			}
+			if strings.Join(rs, ";") != tc.rejects {
+				t.Errorf("rejects: got %q, want %q", rs, tc.rejects)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestReadXLSX(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cost.xlsx")
+	x := excelize.NewFile()
+	x.SetSheetName("Sheet1", "Cost")
+	for i, r := range [][]any{{"business_unit", "amount"}, {"BU_A", 12.5}, {"BU_B", nil}, {"BU_C", 3}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Cost", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	c := conn(t)
+	src := New(config.Source{Name: "s", Format: "xlsx", Sheet: "Cost"}, p)
+	if _, err := src.Read(context.Background(), c, p, "landing.x"); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rows(t, c, "select concat_ws('|', _source_row, business_unit, coalesce(amount, 'NULL')) from landing.x order by 1"), ";")
+	if want := "1|BU_A|12.5;2|BU_B|NULL;3|BU_C|3"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestFilesNoMatch(t *testing.T) {
+	_, err := New(config.Source{Name: "leads"}, filepath.Join(t.TempDir(), "*.csv")).Files()
+	if err == nil || !strings.Contains(err.Error(), "source leads: no file matches") {
+		t.Errorf("got %v", err)
+	}
+}
