@@ -89,9 +89,9 @@ func tableChecksums(t *testing.T, db string) map[string]string {
 // publication byte-identical.
 func TestBadInputKeepsPublication(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, dir string)
-		want  []string
+		want   []string
 	}{
 		{"missing file", func(t *testing.T, dir string) {
 			must(t, os.Remove(filepath.Join(dir, "activities.csv")))
