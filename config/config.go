@@ -35,6 +35,8 @@ type Config struct {
 	Mappings Mappings `yaml:"mappings"`
 	// KPI holds the business parameters of the KPI models.
 	KPI KPI `yaml:"kpi"`
+	// Potential configures the customer-potential model (DOMAIN.md §4).
+	Potential Potential `yaml:"potential"`
 	// Publish lists the publication targets.
 	Publish Publish `yaml:"publish"`
 
@@ -121,6 +123,24 @@ type KPI struct {
 	HistoryMonths int `yaml:"history_months"`
 }
 
+// Potential configures how customer potential is estimated and classified.
+type Potential struct {
+	// Methods in order of precedence: the first one that gives a value wins.
+	// Default [crm_estimate, benchmark, peer_model].
+	Methods []string `yaml:"methods"`
+	// PeerQuantile of trailing-12-month revenue per employee in a peer group. Default 0.75.
+	PeerQuantile float64 `yaml:"peer_quantile"`
+	// MinPeerGroup is the smallest peer group used; smaller ones fall back to
+	// industry, then to all customers. Default 5.
+	MinPeerGroup int `yaml:"min_peer_group"`
+	// SizeClasses are the employee bounds of small, medium and large; above is enterprise. Default [50, 250, 1000].
+	SizeClasses []int `yaml:"size_classes"`
+	// ClassA is the cumulative potential share of the A class. Default 0.80.
+	ClassA float64 `yaml:"class_a"`
+	// ClassB is the cumulative potential share of A and B together. Default 0.95.
+	ClassB float64 `yaml:"class_b"`
+}
+
 // Publish lists the publication targets.
 type Publish struct {
 	// DuckDB publishes <dir>/leadmart.duckdb. Always on.
@@ -200,6 +220,25 @@ func (c *Config) applyDefaults() {
 	}
 	if c.KPI.HistoryMonths == 0 {
 		c.KPI.HistoryMonths = 24
+	}
+	p := &c.Potential
+	if len(p.Methods) == 0 {
+		p.Methods = []string{"crm_estimate", "benchmark", "peer_model"}
+	}
+	if p.PeerQuantile == 0 {
+		p.PeerQuantile = 0.75
+	}
+	if p.MinPeerGroup == 0 {
+		p.MinPeerGroup = 5
+	}
+	if len(p.SizeClasses) == 0 {
+		p.SizeClasses = []int{50, 250, 1000}
+	}
+	if p.ClassA == 0 {
+		p.ClassA = 0.80
+	}
+	if p.ClassB == 0 {
+		p.ClassB = 0.95
 	}
 	if c.Publish.DuckDB.Keep == 0 {
 		c.Publish.DuckDB.Keep = 3
@@ -291,6 +330,24 @@ func (c *Config) Validate() error {
 	}
 	if c.KPI.ResponseSLAHours < 0 {
 		bad("kpi.response_sla_hours: must be > 0, got %d", c.KPI.ResponseSLAHours)
+	}
+	p := c.Potential
+	for _, m := range p.Methods {
+		if m != "crm_estimate" && m != "benchmark" && m != "peer_model" {
+			bad("potential.methods: unknown method %q (known: crm_estimate, benchmark, peer_model)", m)
+		}
+	}
+	if p.PeerQuantile <= 0 || p.PeerQuantile >= 1 {
+		bad("potential.peer_quantile: must be between 0 and 1, got %v", p.PeerQuantile)
+	}
+	if p.MinPeerGroup < 1 {
+		bad("potential.min_peer_group: must be >= 1, got %d", p.MinPeerGroup)
+	}
+	if len(p.SizeClasses) != 3 || !(0 < p.SizeClasses[0] && p.SizeClasses[0] < p.SizeClasses[1] && p.SizeClasses[1] < p.SizeClasses[2]) {
+		bad("potential.size_classes: want three increasing employee bounds, got %v", p.SizeClasses)
+	}
+	if !(0 < p.ClassA && p.ClassA < p.ClassB && p.ClassB <= 1) {
+		bad("potential: want 0 < class_a < class_b <= 1, got class_a %v and class_b %v", p.ClassA, p.ClassB)
 	}
 	if c.Publish.DuckDB.Keep < 1 {
 		bad("publish.duckdb.keep: must be >= 1, got %d", c.Publish.DuckDB.Keep)

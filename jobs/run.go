@@ -3,10 +3,12 @@ package jobs
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -34,7 +36,9 @@ type Result struct {
 	Models    []ModelResult
 	Checks    []CheckResult
 	Published string
-	Tables    []ModelResult // the published tables and their rows
+	Tables    []ModelResult // the published tables, their rows and build time
+	// MatchRate is the share of ERP customers matched to a CRM account; NaN without ERP customers.
+	MatchRate float64
 	Duration  time.Duration
 }
 
@@ -130,18 +134,27 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return err
 	}
 	done()
+	var rate sql.NullFloat64
+	if err := w.conn.QueryRowContext(ctx, "select share_of_erp_customers from core.account_match_summary where match_method = 'matched'").Scan(&rate); err != nil {
+		return fmt.Errorf("read match rate: %w", err)
+	}
+	res.MatchRate = math.NaN()
+	if rate.Valid {
+		res.MatchRate = rate.Float64
+	}
 	done = step("publish")
 	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: cat.Published()}
 	if res.Published, err = PublishDuckDB(ctx, w, pub, cfg.Publish.DuckDB.Keep); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	done()
-	rows := map[string]int64{}
+	built := map[string]ModelResult{}
 	for _, m := range res.Models {
-		rows[m.Model] = m.Rows
+		built[m.Model] = m
 	}
 	for _, m := range pub.Tables {
-		res.Tables = append(res.Tables, ModelResult{Model: "mart." + m.Name, Rows: rows[m.Qualified()]})
+		b := built[m.Qualified()]
+		res.Tables = append(res.Tables, ModelResult{Model: "mart." + m.Name, Rows: b.Rows, Duration: b.Duration})
 	}
 	return nil
 }

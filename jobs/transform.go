@@ -31,13 +31,24 @@ type Params struct {
 // macros: everything the models read besides data.
 func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
 	asOf := p.AsOf.Format(time.DateOnly)
+	pot := cfg.Potential
+	methods := make([]string, len(pot.Methods))
+	for i, m := range pot.Methods {
+		methods[i] = quote(m)
+	}
 	stmts := []string{
 		fmt.Sprintf(`create or replace table cfg.params as select
 			%s as run_id, date '%s' as as_of, date '%s' + interval 1 day as as_of_end,
 			(date_trunc('month', date '%s') - interval %d month)::date as history_start,
-			%d as history_months, %s as reporting_currency, %s as time_zone, %d as response_sla_hours`,
+			%d as history_months, %s as reporting_currency, %s as time_zone, %d as response_sla_hours,
+			[%s]::varchar[] as potential_methods, %v::double as peer_quantile, %d as min_peer_group,
+			%d as size_small, %d as size_medium, %d as size_large, %v::double as class_a_share, %v::double as class_b_share`,
 			quote(p.RunID), asOf, asOf, asOf, cfg.KPI.HistoryMonths-1, cfg.KPI.HistoryMonths,
-			quote(cfg.Warehouse.ReportingCurrency), quote(cfg.Warehouse.TimeZone), cfg.KPI.ResponseSLAHours),
+			quote(cfg.Warehouse.ReportingCurrency), quote(cfg.Warehouse.TimeZone), cfg.KPI.ResponseSLAHours,
+			strings.Join(methods, ", "), pot.PeerQuantile, pot.MinPeerGroup,
+			pot.SizeClasses[0], pot.SizeClasses[1], pot.SizeClasses[2], pot.ClassA, pot.ClassB),
+		// quantile functions take constants only: getvariable folds at bind time
+		fmt.Sprintf("set variable peer_quantile = %v::double", pot.PeerQuantile),
 		"create or replace table cfg.value_map (source varchar, field varchar, from_value varchar, to_value varchar)",
 		"create or replace table cfg.channel_class (channel varchar, channel_class varchar)",
 		"create or replace table cfg.customer_facing (activity_type varchar, is_customer_facing boolean)",

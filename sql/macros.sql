@@ -19,13 +19,13 @@ create or replace macro cfg.normalize_name(s) as (
 -- normalize_vat: VAT ids compare without spaces, dots or dashes, upper case.
 create or replace macro cfg.normalize_vat(s) as nullif(upper(regexp_replace(trim(s), '[\s.\-]', '', 'g')), '');
 
--- size_class: company size bands by employees, used for peer groups.
+-- size_class: company size bands by employees (potential.size_classes), used for peer groups.
 create or replace macro cfg.size_class(employees) as (
     case
         when employees is null then 'unknown'
-        when employees < 50 then 'small'
-        when employees < 250 then 'medium'
-        when employees < 1000 then 'large'
+        when employees < (select size_small from cfg.params) then 'small'
+        when employees < (select size_medium from cfg.params) then 'medium'
+        when employees < (select size_large from cfg.params) then 'large'
         else 'enterprise'
     end
 );

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -191,13 +192,12 @@ func printSummary(w io.Writer, res *jobs.Result) {
 		}
 	}
 	fmt.Fprintf(w, "models: %d built; checks: %d/%d passed\n", len(res.Models), passed, len(res.Checks))
-	fmt.Fprintf(w, "published %s:\n", res.Published)
-	secs := map[string]float64{}
-	for _, m := range res.Models {
-		secs[m.Model] = m.Duration.Seconds()
+	if !math.IsNaN(res.MatchRate) {
+		fmt.Fprintf(w, "CRM <-> ERP match rate: %.1f%% of ERP customers (mart.account_match_summary)\n", res.MatchRate*100)
 	}
+	fmt.Fprintf(w, "published %s:\n", res.Published)
 	for _, t := range res.Tables {
-		fmt.Fprintf(w, "  %-40s %10d rows\n", t.Model, t.Rows)
+		fmt.Fprintf(w, "  %-40s %10d rows %7.2fs\n", t.Model, t.Rows, t.Duration.Seconds())
 	}
 }
 

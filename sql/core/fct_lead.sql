@@ -23,6 +23,18 @@ channel_class as (
     select * from cfg.channel_class
 ),
 
+account_potential as (
+    select * from core.account_potential
+),
+
+peer_groups as (
+    select * from core.potential_peer_groups
+),
+
+benchmarks as (
+    select * from staging.stg_reference__industry_benchmarks
+),
+
 params as (
     select * from cfg.params
 ),
@@ -62,6 +74,60 @@ first_response as (
     join leads as l on l.lead_id = a.lead_id
     where a.is_customer_facing and not a.is_automated and a.occurred_at >= l.created_at
     group by a.lead_id
+),
+
+-- A lead without an account yet is prioritised by the potential of its
+-- peers: the lead's industry and size through the same methods as accounts
+-- (the rep's account estimate does not exist yet).
+lead_estimates as (
+    select l.lead_id, 'benchmark' as method, l.employees * bm.spend_per_employee as value
+    from leads as l
+    join benchmarks as bm on bm.industry = l.industry
+    where l.employees > 0
+    union all
+    select l.lead_id, 'peer_model', l.employees * pg.peer_rate
+    from leads as l
+    join peer_groups as pg on pg.industry is not distinct from l.industry and pg.size_class = cfg.size_class(l.employees)
+    where l.employees > 0 and pg.peer_rate > 0
+),
+
+lead_estimate as (
+    select e.lead_id, e.value
+    from lead_estimates as e
+    cross join params as p
+    where list_position(p.potential_methods, e.method) is not null
+    qualify row_number() over (partition by e.lead_id order by list_position(p.potential_methods, e.method)) = 1
+),
+
+-- The smallest potential in the A and B classes: an estimate at or above it
+-- belongs to that class.
+class_bounds as (
+    select
+        min(potential_revenue) filter (where potential_class = 'A') as a_min,
+        min(potential_revenue) filter (where potential_class in ('A', 'B')) as b_min
+    from account_potential
+    where potential_revenue > 0
+),
+
+lead_potential as (
+    select
+        l.lead_id,
+        coalesce(ap.potential_revenue, le.value) as potential_revenue,
+        case when ap.account_key is not null then 'account' when le.value is not null then 'peer_estimate' end as potential_source,
+        coalesce(
+            ap.potential_class,
+            case
+                when le.value is null then null
+                when le.value >= cb.a_min then 'A'
+                when le.value >= cb.b_min then 'B'
+                else 'C'
+            end,
+            'unclassified'
+        ) as potential_class
+    from leads as l
+    cross join class_bounds as cb
+    left join account_potential as ap on ap.account_key = 'crm:' || l.account_id
+    left join lead_estimate as le on le.lead_id = l.lead_id
 ),
 
 stages as (
@@ -107,7 +173,9 @@ final as (
         b.industry,
         b.employees,
         cfg.size_class(b.employees) as size_class,
-        'unclassified' as potential_class,
+        lp.potential_revenue,
+        lp.potential_source,
+        lp.potential_class,
         coalesce(b.last_stage, b.status, 'lead') as current_stage,
         b.created_at as lead_at,
         coalesce(b.mql_entered_at, b.sql_at) as mql_at,
@@ -124,6 +192,7 @@ final as (
     left join channel_class as cc on cc.channel = b.channel
     left join reps as r on r.rep_id = b.owner_rep_id
     left join first_response as fr on fr.lead_id = b.lead_id
+    left join lead_potential as lp on lp.lead_id = b.lead_id
 )
 
 select * from final
