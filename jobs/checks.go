@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"leadmart/models"
 )
@@ -19,9 +20,9 @@ type CheckResult struct {
 // Passed says whether no row failed.
 func (c CheckResult) Passed() bool { return c.FailingRows == 0 }
 
-// check is a query that counts failing rows.
+// check is a query that counts failing rows; sample, when set, shows a few.
 type check struct {
-	model, name, count, detail string
+	model, name, count, detail, sample string
 }
 
 // checksFor derives the checks a model's metadata declares.
@@ -30,12 +31,12 @@ func checksFor(m models.Model) []check {
 	var out []check
 	for _, key := range m.Meta.Unique {
 		k := strings.Join(key, ", ")
-		out = append(out, check{t, "unique(" + k + ")",
-			fmt.Sprintf("select count(*) from (select %s from %s group by all having count(*) > 1)", k, t),
-			"key values that occur more than once"})
+		dups := fmt.Sprintf("select %s from %s group by all having count(*) > 1", k, t)
+		out = append(out, check{t, "unique(" + k + ")", "select count(*) from (" + dups + ")",
+			"key values that occur more than once", dups + " limit 3"})
 	}
 	for _, c := range m.Meta.NotNull {
-		out = append(out, check{t, "not_null(" + c + ")", fmt.Sprintf("select count(*) from %s where %s is null", t, c), "NULL values"})
+		out = append(out, check{t, "not_null(" + c + ")", fmt.Sprintf("select count(*) from %s where %s is null", t, c), "NULL values", ""})
 	}
 	for _, c := range sortedKeys(m.Meta.Ranges) {
 		r := m.Meta.Ranges[c]
@@ -51,16 +52,17 @@ func checksFor(m models.Model) []check {
 		}
 		if len(conds) > 0 {
 			out = append(out, check{t, "range(" + c + ")", fmt.Sprintf("select count(*) from %s where %s", t, strings.Join(conds, " or ")),
-				"values outside " + strings.TrimSpace(bounds)})
+				"values outside " + strings.TrimSpace(bounds), ""})
 		}
 	}
 	if s := m.Meta.SameRowsAs; s != "" {
 		out = append(out, check{t, "same_rows_as(" + s + ")",
 			fmt.Sprintf("select abs((select count(*) from %s) - (select count(*) from %s))", t, s),
-			"rows more or fewer than " + s + " (fan-out or loss in a join)"})
+			"rows more or fewer than " + s + " (fan-out or loss in a join)", ""})
 	}
 	for _, c := range m.Meta.Checks {
-		out = append(out, check{t, c.Name, fmt.Sprintf("select count(*) from (%s)", c.SQL), "failing rows of: " + oneLine(c.SQL)})
+		out = append(out, check{t, c.Name, fmt.Sprintf("select count(*) from (%s)", c.SQL), "failing rows",
+			fmt.Sprintf("select * from (%s) limit 3", c.SQL)})
 	}
 	return out
 }
@@ -79,9 +81,12 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string)
 			status := "pass"
 			if !r.Passed() {
 				status = "fail"
-				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, c.detail))
+				if c.sample != "" {
+					r.Detail += ", e.g. " + sampleRows(ctx, w, c.sample)
+				}
+				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, r.Detail))
 			}
-			if err := w.exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, c.detail); err != nil {
+			if err := w.exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, r.Detail); err != nil {
 				return out, err
 			}
 			out = append(out, r)
@@ -116,4 +121,42 @@ func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog)
 	return out, nil
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// sampleRows renders a few failing rows as "(a, b); (c, d)" for the error message.
+func sampleRows(ctx context.Context, w *Warehouse, q string) string {
+	rows, err := w.conn.QueryContext(ctx, q)
+	if err != nil {
+		return "(sample failed: " + err.Error() + ")"
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			break
+		}
+		cells := make([]string, len(vals))
+		for i, v := range vals {
+			cells[i] = cols[i] + "=" + formatValue(v)
+		}
+		out = append(out, "("+strings.Join(cells, ", ")+")")
+	}
+	return strings.Join(out, "; ")
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.DateTime)
+	}
+	return fmt.Sprint(v)
+}
