@@ -1,0 +1,323 @@
+-- The monthly management view: do we win the customers with the highest
+-- potential, or whoever comes in? (DOMAIN.md §4, docs/kpis.md#potential-vs-acquisition)
+with potential as (
+    select * from core.account_potential
+),
+
+accounts as (
+    select * from core.dim_account
+),
+
+leads as (
+    select * from core.fct_lead
+),
+
+opportunities as (
+    select * from core.fct_opportunity
+),
+
+invoice_lines as (
+    select * from core.fct_invoice_line
+),
+
+activities as (
+    select * from core.fct_activity
+),
+
+campaigns as (
+    select * from staging.stg_crm__campaigns
+),
+
+sales_cost as (
+    select * from staging.stg_erp__sales_cost
+),
+
+channel_class as (
+    select * from cfg.channel_class
+),
+
+params as (
+    select * from cfg.params
+),
+
+months as (
+    select distinct d.month
+    from core.dim_date as d, params as p
+    where d.month >= p.history_start
+),
+
+-- An account becomes a customer with its first won opportunity or first invoice
+-- (or the ERP's first order date, for customers older than the invoice history).
+became_customer as (
+    select account_key, min(on_date) as became_customer_on
+    from (
+        select account_key, closed_at::date as on_date from opportunities where is_won and account_key is not null
+        union all
+        select account_key, invoice_date from invoice_lines where account_key is not null
+        union all
+        select account_key, first_order_date from accounts where first_order_date is not null
+    )
+    group by account_key
+),
+
+account_bu as (
+    select p.account_key, coalesce(a.business_unit, 'unassigned') as business_unit, p.potential_revenue, p.potential_class
+    from potential as p
+    join accounts as a on a.account_key = p.account_key
+),
+
+new_customers as (
+    select
+        date_trunc('month', b.became_customer_on)::date as month,
+        a.business_unit,
+        count(*) as new_customers,
+        count(*) filter (where a.potential_class = 'A') as new_customers_a,
+        sum(a.potential_revenue) as acquired_potential
+    from became_customer as b
+    join account_bu as a on a.account_key = b.account_key
+    group by all
+),
+
+-- Leads worked in a month: a rep had a customer-facing, non-automated activity on them.
+worked as (
+    select distinct l.lead_id, act.month, l.business_unit, l.potential_class
+    from activities as act
+    join leads as l on l.lead_id = act.lead_id
+    where act.is_customer_facing and not act.is_automated
+),
+
+worked_counts as (
+    select month, business_unit, count(*) as leads_worked, count(*) filter (where potential_class = 'A') as leads_worked_a
+    from worked
+    group by all
+),
+
+decided as (
+    select
+        date_trunc('month', coalesce(won_at, lost_at))::date as month,
+        business_unit,
+        channel_class,
+        won_at is not null as is_won,
+        coalesce(potential_revenue, 0) as potential_revenue
+    from leads
+    where won_at is not null or lost_at is not null
+),
+
+decided_counts as (
+    select
+        month,
+        business_unit,
+        count(*) filter (where is_won) as won,
+        count(*) filter (where not is_won) as lost,
+        sum(potential_revenue) filter (where is_won) as won_potential,
+        sum(potential_revenue) as decided_potential,
+        count(*) filter (where is_won and channel_class = 'reactive') as reactive_wins,
+        count(*) filter (where is_won and channel_class = 'proactive') as proactive_wins,
+        count(*) filter (where channel_class = 'reactive') as reactive_decided,
+        count(*) filter (where channel_class = 'proactive') as proactive_decided,
+        coalesce(sum(potential_revenue) filter (where is_won and channel_class = 'reactive'), 0) as reactive_acquired_potential,
+        coalesce(sum(potential_revenue) filter (where is_won and channel_class = 'proactive'), 0) as proactive_acquired_potential
+    from decided
+    group by all
+),
+
+created_counts as (
+    select
+        date_trunc('month', created_at)::date as month,
+        business_unit,
+        count(*) filter (where channel_class = 'reactive') as reactive_leads,
+        count(*) filter (where channel_class = 'proactive') as proactive_leads
+    from leads
+    group by all
+),
+
+-- Cost of each class: its campaigns (in their start month, split over business
+-- units by the campaign's leads) plus the business unit's sales cost, split by
+-- the customer-facing minutes spent on leads of each class.
+campaign_leads as (
+    select campaign_id, business_unit, count(*) as leads
+    from leads
+    where campaign_id is not null
+    group by campaign_id, business_unit
+),
+
+campaign_lead_share as (
+    select campaign_id, business_unit, leads / sum(leads) over (partition by campaign_id) as lead_share
+    from campaign_leads
+),
+
+campaign_cost as (
+    select
+        date_trunc('month', c.started_at)::date as month,
+        coalesce(l.business_unit, 'unassigned') as business_unit,
+        cc.channel_class,
+        sum(c.cost * coalesce(l.lead_share, 1)) as cost
+    from campaigns as c
+    left join channel_class as cc on cc.channel = c.channel
+    left join campaign_lead_share as l on l.campaign_id = c.campaign_id
+    group by all
+),
+
+minutes as (
+    select
+        act.month,
+        act.business_unit,
+        sum(act.duration_minutes) filter (where l.channel_class = 'reactive') as reactive_minutes,
+        sum(act.duration_minutes) filter (where l.channel_class = 'proactive') as proactive_minutes,
+        sum(act.duration_minutes) as all_minutes
+    from activities as act
+    left join leads as l on l.lead_id = act.lead_id
+    where act.is_customer_facing
+    group by all
+),
+
+bu_cost as (
+    select month, business_unit, sum(amount) as sales_cost from sales_cost group by all
+),
+
+class_cost as (
+    select
+        m.month,
+        m.business_unit,
+        coalesce(cfg.safe_div(m.reactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
+            + coalesce((select sum(cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0) as reactive_cost,
+        coalesce(cfg.safe_div(m.proactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
+            + coalesce((select sum(cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0) as proactive_cost
+    from minutes as m
+    left join bu_cost as b on b.month = m.month and b.business_unit = m.business_unit
+),
+
+-- Potential coverage at each month end: A accounts that are customers or
+-- have an open lead or opportunity by then.
+month_ends as (
+    select month, month + interval 1 month as month_end from months
+),
+
+open_lead_spans as (
+    select account_key, created_at as opened_at, coalesce(least(won_at, lost_at, disqualified_at), timestamp '9999-12-31') as ended_at
+    from leads
+    where account_key is not null
+    union all
+    select account_key, created_at, coalesce(closed_at, timestamp '9999-12-31')
+    from opportunities
+    where account_key is not null
+),
+
+a_account_months as (
+    select
+        me.month,
+        a.account_key,
+        a.business_unit,
+        a.potential_revenue,
+        coalesce(b.became_customer_on < me.month_end, false)
+            or exists (
+                select 1 from open_lead_spans as s
+                where s.account_key = a.account_key and s.opened_at < me.month_end and s.ended_at >= me.month_end
+            ) as is_covered
+    from month_ends as me
+    cross join account_bu as a
+    left join became_customer as b on b.account_key = a.account_key
+    where a.potential_class = 'A'
+),
+
+covered as (
+    select
+        month,
+        business_unit,
+        sum(potential_revenue) as a_potential,
+        coalesce(sum(potential_revenue) filter (where is_covered), 0) as a_potential_covered
+    from a_account_months
+    group by month, business_unit
+),
+
+keys as (
+    select month, business_unit from new_customers
+    union select month, business_unit from worked_counts
+    union select month, business_unit from decided_counts
+    union select month, business_unit from created_counts
+    union select month, business_unit from covered
+),
+
+per_bu as (
+    select
+        k.month,
+        k.business_unit,
+        coalesce(n.new_customers, 0) as new_customers,
+        coalesce(n.new_customers_a, 0) as new_customers_a,
+        coalesce(n.acquired_potential, 0) as acquired_potential,
+        coalesce(w.leads_worked, 0) as leads_worked,
+        coalesce(w.leads_worked_a, 0) as leads_worked_a,
+        coalesce(d.won, 0) as won,
+        coalesce(d.lost, 0) as lost,
+        coalesce(d.won_potential, 0) as won_potential,
+        coalesce(d.decided_potential, 0) as decided_potential,
+        coalesce(c.reactive_leads, 0) as reactive_leads,
+        coalesce(c.proactive_leads, 0) as proactive_leads,
+        coalesce(d.reactive_wins, 0) as reactive_wins,
+        coalesce(d.proactive_wins, 0) as proactive_wins,
+        coalesce(d.reactive_decided, 0) as reactive_decided,
+        coalesce(d.proactive_decided, 0) as proactive_decided,
+        coalesce(d.reactive_acquired_potential, 0) as reactive_acquired_potential,
+        coalesce(d.proactive_acquired_potential, 0) as proactive_acquired_potential,
+        coalesce(cc.reactive_cost, 0) as reactive_cost,
+        coalesce(cc.proactive_cost, 0) as proactive_cost,
+        coalesce(cv.a_potential, 0) as a_potential,
+        coalesce(cv.a_potential_covered, 0) as a_potential_covered
+    from keys as k
+    left join new_customers as n on n.month = k.month and n.business_unit = k.business_unit
+    left join worked_counts as w on w.month = k.month and w.business_unit = k.business_unit
+    left join decided_counts as d on d.month = k.month and d.business_unit = k.business_unit
+    left join created_counts as c on c.month = k.month and c.business_unit = k.business_unit
+    left join class_cost as cc on cc.month = k.month and cc.business_unit = k.business_unit
+    left join covered as cv on cv.month = k.month and cv.business_unit = k.business_unit
+    where k.month in (select month from months)
+),
+
+-- Every component is additive, so the total row is a plain sum.
+with_total as (
+    select * from per_bu
+    union all
+    select month, 'all', sum(new_customers), sum(new_customers_a), sum(acquired_potential), sum(leads_worked),
+        sum(leads_worked_a), sum(won), sum(lost), sum(won_potential), sum(decided_potential), sum(reactive_leads),
+        sum(proactive_leads), sum(reactive_wins), sum(proactive_wins), sum(reactive_decided), sum(proactive_decided),
+        sum(reactive_acquired_potential), sum(proactive_acquired_potential), sum(reactive_cost), sum(proactive_cost),
+        sum(a_potential), sum(a_potential_covered)
+    from per_bu
+    group by month
+),
+
+final as (
+    select
+        month,
+        business_unit,
+        new_customers,
+        new_customers_a,
+        acquired_potential,
+        leads_worked,
+        leads_worked_a,
+        -- Below 1: we win disproportionately low-potential customers (the reactive worst practice).
+        cfg.safe_div(cfg.safe_div(new_customers_a, new_customers), cfg.safe_div(leads_worked_a, leads_worked)) as acquisition_quality_index,
+        won,
+        lost,
+        cfg.safe_div(won, won + lost) as win_rate_count,
+        cfg.safe_div(won_potential, decided_potential) as win_rate_potential,
+        reactive_leads,
+        proactive_leads,
+        reactive_wins,
+        proactive_wins,
+        cfg.safe_div(reactive_wins, reactive_decided) as reactive_win_rate,
+        cfg.safe_div(proactive_wins, proactive_decided) as proactive_win_rate,
+        reactive_acquired_potential,
+        proactive_acquired_potential,
+        reactive_cost,
+        proactive_cost,
+        cfg.safe_div(reactive_cost, reactive_wins) as reactive_cost_per_win,
+        cfg.safe_div(proactive_cost, proactive_wins) as proactive_cost_per_win,
+        a_potential,
+        a_potential_covered,
+        cfg.safe_div(a_potential_covered, a_potential) as potential_coverage_a
+    from with_total
+)
+
+select * from final
+order by month, business_unit
