@@ -16,16 +16,8 @@ opportunities as (
     select * from core.fct_opportunity
 ),
 
-invoice_lines as (
-    select * from core.fct_invoice_line
-),
-
 activities as (
     select * from core.fct_activity
-),
-
-campaigns as (
-    select * from staging.stg_crm__campaigns
 ),
 
 sales_cost as (
@@ -46,18 +38,8 @@ months as (
     where d.month >= p.history_start
 ),
 
--- An account becomes a customer with its first won opportunity or first invoice
--- (or the ERP's first order date, for customers older than the invoice history).
 became_customer as (
-    select account_key, min(on_date) as became_customer_on
-    from (
-        select account_key, closed_at::date as on_date from opportunities where is_won and account_key is not null
-        union all
-        select account_key, invoice_date from invoice_lines where account_key is not null
-        union all
-        select account_key, first_order_date from accounts where first_order_date is not null
-    )
-    group by account_key
+    select * from core.fct_customer_acquisition
 ),
 
 account_bu as (
@@ -68,13 +50,12 @@ account_bu as (
 
 new_customers as (
     select
-        date_trunc('month', b.became_customer_on)::date as month,
-        a.business_unit,
+        month,
+        business_unit,
         count(*) as new_customers,
-        count(*) filter (where a.potential_class = 'A') as new_customers_a,
-        sum(a.potential_revenue) as acquired_potential
-    from became_customer as b
-    join account_bu as a on a.account_key = b.account_key
+        count(*) filter (where potential_class = 'A') as new_customers_a,
+        sum(potential_revenue) as acquired_potential
+    from became_customer
     group by all
 ),
 
@@ -134,28 +115,8 @@ created_counts as (
 -- Cost of each class: its campaigns (in their start month, split over business
 -- units by the campaign's leads) plus the business unit's sales cost, split by
 -- the customer-facing minutes spent on leads of each class.
-campaign_leads as (
-    select campaign_id, business_unit, count(*) as leads
-    from leads
-    where campaign_id is not null
-    group by campaign_id, business_unit
-),
-
-campaign_lead_share as (
-    select campaign_id, business_unit, leads / sum(leads) over (partition by campaign_id) as lead_share
-    from campaign_leads
-),
-
 campaign_cost as (
-    select
-        date_trunc('month', c.started_at)::date as month,
-        coalesce(l.business_unit, 'unassigned') as business_unit,
-        cc.channel_class,
-        sum(c.cost * coalesce(l.lead_share, 1)) as cost
-    from campaigns as c
-    left join channel_class as cc on cc.channel = c.channel
-    left join campaign_lead_share as l on l.campaign_id = c.campaign_id
-    group by all
+    select * from core.fct_campaign_cost
 ),
 
 minutes as (
@@ -180,9 +141,9 @@ class_cost as (
         m.month,
         m.business_unit,
         coalesce(cfg.safe_div(m.reactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0) as reactive_cost,
+            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0) as reactive_cost,
         coalesce(cfg.safe_div(m.proactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0) as proactive_cost
+            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0) as proactive_cost
     from minutes as m
     left join bu_cost as b on b.month = m.month and b.business_unit = m.business_unit
 ),
