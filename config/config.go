@@ -37,6 +37,8 @@ type Config struct {
 	KPI KPI `yaml:"kpi"`
 	// Potential configures the customer-potential model (DOMAIN.md §4).
 	Potential Potential `yaml:"potential"`
+	// Maturity names and weighs the five digital-maturity factors.
+	Maturity Maturity `yaml:"maturity"`
 	// Publish lists the publication targets.
 	Publish Publish `yaml:"publish"`
 
@@ -141,6 +143,28 @@ type Potential struct {
 	ClassB float64 `yaml:"class_b"`
 }
 
+// Maturity configures the digital-maturity index.
+type Maturity struct {
+	// Factors 1-5 in order. Factors 2 and 5 are named by the source study; the
+	// defaults of 1, 3 and 4 are leadmart's assumption.
+	Factors []MaturityFactor `yaml:"factors"`
+}
+
+// MaturityFactor is one success factor of digital maturity in sales.
+type MaturityFactor struct {
+	// Name of the factor.
+	Name string `yaml:"name"`
+	// Weight in the index. Default 1.
+	Weight float64 `yaml:"weight"`
+}
+
+// DefaultMaturityFactors are the five success factors (DOMAIN.md §1).
+var DefaultMaturityFactors = []MaturityFactor{
+	{"digital strategy and leadership", 1}, {"optimised sales processes", 1},
+	{"digital customer interaction and channels", 1}, {"digital equipment and skills of the sales force", 1},
+	{"sales enablement", 1},
+}
+
 // Publish lists the publication targets.
 type Publish struct {
 	// DuckDB publishes <dir>/leadmart.duckdb. Always on.
@@ -220,6 +244,14 @@ func (c *Config) applyDefaults() {
 	}
 	if c.KPI.HistoryMonths == 0 {
 		c.KPI.HistoryMonths = 24
+	}
+	if len(c.Maturity.Factors) == 0 {
+		c.Maturity.Factors = append([]MaturityFactor(nil), DefaultMaturityFactors...)
+	}
+	for i := range c.Maturity.Factors {
+		if c.Maturity.Factors[i].Weight == 0 {
+			c.Maturity.Factors[i].Weight = 1
+		}
 	}
 	p := &c.Potential
 	if len(p.Methods) == 0 {
@@ -330,6 +362,14 @@ func (c *Config) Validate() error {
 	}
 	if c.KPI.ResponseSLAHours < 0 {
 		bad("kpi.response_sla_hours: must be > 0, got %d", c.KPI.ResponseSLAHours)
+	}
+	if n := len(c.Maturity.Factors); n != 5 {
+		bad("maturity.factors: want the 5 factors in order, got %d", n)
+	}
+	for i, f := range c.Maturity.Factors {
+		if f.Weight < 0 {
+			bad("maturity.factors[%d].weight: must be >= 0, got %v", i, f.Weight)
+		}
 	}
 	p := c.Potential
 	for _, m := range p.Methods {

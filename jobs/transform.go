@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -51,6 +52,8 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 		fmt.Sprintf("set variable peer_quantile = %v::double", pot.PeerQuantile),
 		"create or replace table cfg.value_map (source varchar, field varchar, from_value varchar, to_value varchar)",
 		"create or replace table cfg.channel_class (channel varchar, channel_class varchar)",
+		"create or replace table cfg.maturity_factors (factor integer, factor_name varchar, weight double)",
+		"create or replace table cfg.entity_fields (system varchar, entity varchar, field varchar, field_type varchar, is_required boolean, is_key boolean, is_personal boolean)",
 		"create or replace table cfg.customer_facing (activity_type varchar, is_customer_facing boolean)",
 	}
 	var vm []string
@@ -72,6 +75,19 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	if len(cc) > 0 {
 		stmts = append(stmts, "insert into cfg.channel_class values "+strings.Join(cc, ", "))
 	}
+	var ef []string
+	for _, e := range models.All() {
+		for _, f := range e.Fields {
+			ef = append(ef, fmt.Sprintf("(%s, %s, %s, %s, %t, %t, %t)", quote(e.System), quote(e.Name), quote(f.Name),
+				quote(string(f.Type)), f.Required, slices.Contains(e.Key, f.Name), f.Personal))
+		}
+	}
+	stmts = append(stmts, "insert into cfg.entity_fields values "+strings.Join(ef, ", "))
+	var mf []string
+	for i, f := range cfg.Maturity.Factors {
+		mf = append(mf, fmt.Sprintf("(%d, %s, %v)", i+1, quote(f.Name), f.Weight))
+	}
+	stmts = append(stmts, "insert into cfg.maturity_factors values "+strings.Join(mf, ", "))
 	var cf []string
 	for _, t := range sortedKeys(cfg.Mappings.CustomerFacing) {
 		cf = append(cf, fmt.Sprintf("(%s, %t)", quote(strings.ToLower(t)), cfg.Mappings.CustomerFacing[t]))

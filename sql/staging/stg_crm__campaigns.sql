@@ -13,6 +13,7 @@ final as (
         ended_at,
         source_system
     from source
+    where started_at is null or started_at < (select as_of_end from cfg.params)
     qualify row_number() over (partition by campaign_id order by _loaded_at desc, _source_row desc) = 1
 )
 

@@ -7,6 +7,7 @@ with source as (
 ranked as (
     select *, row_number() over (partition by contact_id order by updated_at desc nulls last, _loaded_at desc, _source_row desc) as version_rank
     from source
+    where updated_at is null or updated_at < (select as_of_end from cfg.params)
 ),
 
 final as (

@@ -16,6 +16,7 @@ final as (
         active_to,
         source_system
     from source
+    where active_from is null or active_from <= (select as_of from cfg.params)
     qualify row_number() over (partition by rep_id order by _loaded_at desc, _source_row desc) = 1
 )
 

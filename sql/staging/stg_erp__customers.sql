@@ -14,6 +14,8 @@ final as (
         first_order_date,
         source_system
     from source
+    -- a customer whose first order is after as_of was not a customer yet
+    where first_order_date is null or first_order_date <= (select as_of from cfg.params)
     qualify row_number() over (partition by customer_no order by _loaded_at desc, _source_row desc) = 1
 )
 

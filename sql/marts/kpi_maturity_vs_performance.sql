@@ -1,0 +1,73 @@
+-- Does digital maturity pay? Business units grouped by maturity (top vs
+-- bottom third of the index, and by level), compared on EBITDA margin and
+-- revenue growth: the structure of the source study (+3 EBITDA points for the
+-- most mature). docs/kpis.md#maturity-vs-performance
+with maturity as (
+    select * from mart.kpi_digital_maturity
+),
+
+financials as (
+    select * from staging.stg_finance__bu_financials
+),
+
+params as (
+    select * from cfg.params
+),
+
+latest as (
+    select business_unit, assessed_on, maturity_index, maturity_level
+    from maturity
+    qualify row_number() over (partition by business_unit order by assessed_on desc) = 1
+),
+
+-- The last complete year before as_of, and its growth over the year before.
+performance as (
+    select
+        f.business_unit,
+        f.year,
+        cfg.safe_div(f.ebitda, f.revenue) as ebitda_margin,
+        cfg.safe_div(f.revenue, lag(f.revenue) over (partition by f.business_unit order by f.year)) - 1 as revenue_growth
+    from financials as f
+),
+
+units as (
+    select
+        l.business_unit,
+        l.maturity_index,
+        l.maturity_level,
+        ntile(3) over (order by l.maturity_index desc, l.business_unit) as tercile,
+        p.ebitda_margin,
+        p.revenue_growth
+    from latest as l
+    cross join params as pa
+    left join performance as p on p.business_unit = l.business_unit and p.year = year(pa.as_of) - 1
+),
+
+grouped as (
+    select 'tercile' as grouping, case tercile when 1 then 'top_third' when 3 then 'bottom_third' else 'middle_third' end as maturity_group,
+        count(*) as business_units, avg(maturity_index) as avg_maturity_index, avg(ebitda_margin) as avg_ebitda_margin,
+        avg(revenue_growth) as avg_revenue_growth
+    from units
+    group by all
+    union all
+    select 'level', 'level_' || maturity_level, count(*), avg(maturity_index), avg(ebitda_margin), avg(revenue_growth)
+    from units
+    group by all
+),
+
+-- The study's comparison: most mature minus least mature, in percentage points.
+difference as (
+    select 'difference', 'top_minus_bottom', null::bigint, t.avg_maturity_index - b.avg_maturity_index,
+        t.avg_ebitda_margin - b.avg_ebitda_margin, t.avg_revenue_growth - b.avg_revenue_growth
+    from grouped as t, grouped as b
+    where t.maturity_group = 'top_third' and b.maturity_group = 'bottom_third'
+),
+
+final as (
+    select * from grouped
+    union all
+    select * from difference
+)
+
+select * from final
+order by grouping, maturity_group
