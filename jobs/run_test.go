@@ -79,7 +79,8 @@ func tableChecksums(t *testing.T, db string) map[string]string {
 	tables := whtest.Query(t, db, "select table_name from mart.publication where table_name <> 'publication'")
 	out := map[string]string{}
 	for _, r := range tables[1:] {
-		q := "select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), '')) from mart." + r[0] + " as t"
+		// run_id names the run, so it differs by design; everything else must not
+		q := "select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), '')) from (select columns(c -> c <> 'run_id') from mart." + r[0] + ") as t"
 		out[r[0]] = whtest.Query(t, db, q)[1][0]
 	}
 	return out
