@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -169,6 +170,32 @@ var DefaultMaturityFactors = []MaturityFactor{
 type Publish struct {
 	// DuckDB publishes <dir>/leadmart.duckdb. Always on.
 	DuckDB DuckDBTarget `yaml:"duckdb"`
+	// Parquet publishes <dir>/publish/parquet/<table>/.
+	Parquet ParquetTarget `yaml:"parquet"`
+	// Postgres publishes into a PostgreSQL schema. Off unless dsn_env is set.
+	Postgres PostgresTarget `yaml:"postgres"`
+}
+
+// ParquetTarget configures the Parquet publication.
+type ParquetTarget struct {
+	// Enabled turns it on. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// Keep is how many past publications are kept. Default 3.
+	Keep int `yaml:"keep"`
+}
+
+// On says whether the Parquet publication runs.
+func (p ParquetTarget) On() bool { return p.Enabled == nil || *p.Enabled }
+
+// PostgresTarget configures the PostgreSQL publication.
+type PostgresTarget struct {
+	// DSNEnv names the environment variable that holds the connection string;
+	// the DSN itself is never in the config or the logs. Empty: no PostgreSQL publication.
+	DSNEnv string `yaml:"dsn_env"`
+	// Schema that readers query. Default "mart".
+	Schema string `yaml:"schema"`
+	// ReadRole is granted USAGE and SELECT on the published schema; created when missing. Default: none.
+	ReadRole string `yaml:"read_role"`
 }
 
 // DuckDBTarget configures the published DuckDB file.
@@ -275,7 +302,13 @@ func (c *Config) applyDefaults() {
 	if c.Publish.DuckDB.Keep == 0 {
 		c.Publish.DuckDB.Keep = 3
 	}
+	if c.Publish.Parquet.Keep == 0 {
+		c.Publish.Parquet.Keep = 3
+	}
+	c.Publish.Postgres.Schema = or(c.Publish.Postgres.Schema, "mart")
 }
+
+var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 var stages = map[string]bool{"lead": true, "mql": true, "sql": true, "opportunity": true, "won": true, "lost": true, "disqualified": true}
 
@@ -391,6 +424,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Publish.DuckDB.Keep < 1 {
 		bad("publish.duckdb.keep: must be >= 1, got %d", c.Publish.DuckDB.Keep)
+	}
+	if c.Publish.Parquet.Keep < 1 {
+		bad("publish.parquet.keep: must be >= 1, got %d", c.Publish.Parquet.Keep)
+	}
+	if pg := c.Publish.Postgres; pg.DSNEnv != "" && !identRE.MatchString(pg.Schema) {
+		bad("publish.postgres.schema: %q is not a plain identifier", pg.Schema)
+	} else if pg.ReadRole != "" && !identRE.MatchString(pg.ReadRole) {
+		bad("publish.postgres.read_role: %q is not a plain identifier", pg.ReadRole)
 	}
 	return errors.Join(errs...)
 }

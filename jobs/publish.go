@@ -21,27 +21,118 @@ type Publication struct {
 	RunID       string
 	AsOf        time.Time
 	PublishedAt time.Time
-	Tables      []models.Model
+	Tables      []PublishedTable
 }
 
-// PublishHook, when set, runs inside publication just before the switch;
-// tests use it to kill a run at the worst moment.
+// PublishedTable is a model with what publication learned about it.
+type PublishedTable struct {
+	Model   models.Model
+	Rows    int64
+	Columns []Column
+}
+
+// Column is a published column with its DuckDB type and description.
+type Column struct {
+	Name, Type, Description string
+}
+
+// Target is one place BI tools read from. Publishing is two-phase: every
+// target prepares its new version beside the live one, and only when all
+// have prepared does each switch, atomically for its readers.
+type Target interface {
+	Name() string
+	// Prepare writes the publication without touching what readers see.
+	Prepare(ctx context.Context, w *Warehouse, pub Publication) error
+	// Switch makes the prepared publication the live one.
+	Switch(ctx context.Context) error
+	// Abort removes what Prepare wrote; the live publication stays.
+	Abort()
+}
+
+// PublishHook, when set, runs at named moments of publication; tests use it
+// to kill a run at the worst moment.
 var PublishHook func(stage string)
 
-// PublishDuckDB writes the published tables into a new versioned file and
-// switches it in atomically. Readers that hold the old file keep reading it;
-// the next reader that opens the path gets the new one. It never writes into
-// a file a reader may have open.
-func PublishDuckDB(ctx context.Context, w *Warehouse, pub Publication, keep int) (string, error) {
-	versions := filepath.Join(w.Dir, "publish", "duckdb")
-	if err := os.MkdirAll(versions, 0o755); err != nil {
-		return "", err
+func hook(stage string) {
+	if PublishHook != nil {
+		PublishHook(stage)
 	}
-	cleanLeftovers(versions, w.Dir)
-	final := filepath.Join(versions, "leadmart-"+pub.RunID+".duckdb")
+}
+
+// Publish prepares every target, then switches them. A failure before the
+// switch leaves every live publication as it was.
+func Publish(ctx context.Context, w *Warehouse, pub Publication, targets []Target) error {
+	for i, t := range targets {
+		if err := t.Prepare(ctx, w, pub); err != nil {
+			for _, p := range targets[:i+1] {
+				p.Abort()
+			}
+			return fmt.Errorf("prepare %s publication: %w", t.Name(), err)
+		}
+	}
+	hook("before-switch")
+	for _, t := range targets {
+		if err := t.Switch(ctx); err != nil {
+			return fmt.Errorf("switch %s publication: %w", t.Name(), err)
+		}
+	}
+	return nil
+}
+
+// describe fills in each table's row count and columns from the work database.
+func describe(ctx context.Context, w *Warehouse, ms []models.Model) ([]PublishedTable, error) {
+	var out []PublishedTable
+	for _, m := range ms {
+		t := PublishedTable{Model: m}
+		if err := w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&t.Rows); err != nil {
+			return nil, err
+		}
+		rows, err := w.conn.QueryContext(ctx, `select column_name, data_type from duckdb_columns()
+			where schema_name = ? and table_name = ? order by column_index`, m.Schema, m.Name)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c Column
+			if err := rows.Scan(&c.Name, &c.Type); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c.Description = m.Meta.Columns[c.Name]
+			t.Columns = append(t.Columns, c)
+		}
+		rows.Close()
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// DuckDBTarget publishes warehouse/leadmart.duckdb: a new versioned file,
+// checkpointed and closed, then hard-linked and renamed onto the published
+// path. Readers that hold the old file keep reading it; the next reader
+// that opens the path gets the new one.
+type DuckDBTarget struct {
+	Keep int
+
+	dir, version string
+}
+
+var _ Target = (*DuckDBTarget)(nil)
+
+func (d *DuckDBTarget) Name() string { return "duckdb" }
+
+func (d *DuckDBTarget) versions() string { return filepath.Join(d.dir, "publish", "duckdb") }
+
+func (d *DuckDBTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
+	d.dir = w.Dir
+	if err := os.MkdirAll(d.versions(), 0o755); err != nil {
+		return err
+	}
+	cleanLeftovers(d.versions(), w.Dir)
+	final := filepath.Join(d.versions(), "leadmart-"+pub.RunID+".duckdb")
 	tmp := final + ".tmp"
 	if err := w.exec(ctx, fmt.Sprintf("attach %s as pub", quote(tmp))); err != nil {
-		return "", fmt.Errorf("create publication file: %w", err)
+		return fmt.Errorf("create publication file: %w", err)
 	}
 	attached := true
 	defer func() {
@@ -51,32 +142,40 @@ func PublishDuckDB(ctx context.Context, w *Warehouse, pub Publication, keep int)
 		}
 	}()
 	if err := fillPublication(ctx, w, pub); err != nil {
-		return "", err
+		return err
 	}
 	// A checkpoint folds the WAL into the file; after detach nothing is left beside it.
 	if err := w.exec(ctx, "checkpoint pub"); err != nil {
-		return "", fmt.Errorf("checkpoint publication: %w", err)
+		return fmt.Errorf("checkpoint publication: %w", err)
 	}
 	if err := w.exec(ctx, "detach pub"); err != nil {
-		return "", fmt.Errorf("close publication: %w", err)
+		return fmt.Errorf("close publication: %w", err)
 	}
 	attached = false
 	if _, err := os.Stat(tmp + ".wal"); err == nil {
-		return "", fmt.Errorf("publication %s left a WAL behind", tmp)
+		return fmt.Errorf("publication %s left a WAL behind", tmp)
 	}
 	if err := syncFile(tmp); err != nil {
-		return "", err
+		return err
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return "", err
+		return err
 	}
-	if PublishHook != nil {
-		PublishHook("before-switch")
+	d.version = final
+	return nil
+}
+
+func (d *DuckDBTarget) Switch(context.Context) error {
+	if err := switchTo(d.dir, d.version); err != nil {
+		return err
 	}
-	if err := switchTo(w.Dir, final); err != nil {
-		return "", err
+	return prune(d.versions(), d.dir, d.Keep)
+}
+
+func (d *DuckDBTarget) Abort() {
+	if d.version != "" {
+		os.Remove(d.version)
 	}
-	return filepath.Join(w.Dir, PublishedFile), prune(versions, w.Dir, keep)
 }
 
 func fillPublication(ctx context.Context, w *Warehouse, pub Publication) error {
@@ -88,22 +187,17 @@ func fillPublication(ctx context.Context, w *Warehouse, pub Publication) error {
 			return fmt.Errorf("publish: %w", err)
 		}
 	}
-	for _, m := range pub.Tables {
+	for _, t := range pub.Tables {
+		m := t.Model
 		target := "pub.mart." + m.Name
 		if err := w.exec(ctx, fmt.Sprintf("create table %s as select * from %s", target, m.Qualified())); err != nil {
 			return fmt.Errorf("publish %s: %w", m.Qualified(), err)
 		}
-		if PublishHook != nil {
-			PublishHook("table:" + m.Name)
-		}
+		hook("duckdb-table:" + m.Name)
 		comments := []string{fmt.Sprintf("comment on table %s is %s", target, quote(m.Meta.Description))}
-		cols, err := columnsOf(ctx, w.conn, m.Schema, m.Name)
-		if err != nil {
-			return err
-		}
-		for _, c := range cols {
-			if d := m.Meta.Columns[c]; d != "" {
-				comments = append(comments, fmt.Sprintf("comment on column %s.%s is %s", target, ident(c), quote(d)))
+		for _, c := range t.Columns {
+			if c.Description != "" {
+				comments = append(comments, fmt.Sprintf("comment on column %s.%s is %s", target, ident(c.Name), quote(c.Description)))
 			}
 		}
 		for _, q := range comments {
@@ -111,13 +205,26 @@ func fillPublication(ctx context.Context, w *Warehouse, pub Publication) error {
 				return fmt.Errorf("describe %s: %w", target, err)
 			}
 		}
-		if err := w.exec(ctx, fmt.Sprintf(`insert into pub.mart.publication
-			select ?, ?, ?, ?, (select count(*) from %s), ?`, target),
-			pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), m.Name, m.Meta.Description); err != nil {
+		if err := w.exec(ctx, `insert into pub.mart.publication values (?, ?, ?, ?, ?, ?)`,
+			pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), m.Name, t.Rows, m.Meta.Description); err != nil {
 			return fmt.Errorf("record publication: %w", err)
 		}
 	}
-	return w.exec(ctx, `comment on table pub.mart.publication is 'One row per published table: the run that published it, its as_of date and row count.'`)
+	comments := []string{
+		`comment on table pub.mart.publication is 'One row per published table: the run that published it, its as_of date and row count.'`,
+		`comment on column pub.mart.publication.run_id is 'The run that published this version.'`,
+		`comment on column pub.mart.publication.as_of is 'The date every KPI of this publication is computed as of.'`,
+		`comment on column pub.mart.publication.published_at is 'When the publication was written (UTC).'`,
+		`comment on column pub.mart.publication.table_name is 'A published table in schema mart.'`,
+		`comment on column pub.mart.publication.row_count is 'Its number of rows.'`,
+		`comment on column pub.mart.publication.description is 'What the table is.'`,
+	}
+	for _, q := range comments {
+		if err := w.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // switchTo makes version the published file: a hard link to it under a
@@ -146,7 +253,7 @@ func cleanLeftovers(versions, dir string) {
 	}
 }
 
-// Versions lists the kept publications, newest first.
+// Versions lists the kept DuckDB publications, newest first.
 func Versions(dir string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "publish", "duckdb", "leadmart-*.duckdb"))
 	if err != nil {
@@ -177,8 +284,8 @@ func prune(versions, dir string, keep int) error {
 	return errors.Join(errs...)
 }
 
-// Rollback switches the published file back to the version before the
-// current one and returns that version's path.
+// Rollback switches the published DuckDB file back to the version before
+// the current one and returns that version's path.
 func Rollback(dir string) (string, error) {
 	files, err := Versions(dir)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -143,18 +144,32 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		res.MatchRate = rate.Float64
 	}
 	done = step("publish")
-	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: cat.Published()}
-	if res.Published, err = PublishDuckDB(ctx, w, pub, cfg.Publish.DuckDB.Keep); err != nil {
+	tables, err := describe(ctx, w, cat.Published())
+	if err != nil {
+		return fmt.Errorf("describe published tables: %w", err)
+	}
+	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
+	if err := Publish(ctx, w, pub, targets(cfg)); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
+	res.Published = filepath.Join(w.Dir, PublishedFile)
 	done()
 	built := map[string]ModelResult{}
 	for _, m := range res.Models {
 		built[m.Model] = m
 	}
-	for _, m := range pub.Tables {
-		b := built[m.Qualified()]
-		res.Tables = append(res.Tables, ModelResult{Model: "mart." + m.Name, Rows: b.Rows, Duration: b.Duration})
+	for _, t := range pub.Tables {
+		b := built[t.Model.Qualified()]
+		res.Tables = append(res.Tables, ModelResult{Model: "mart." + t.Model.Name, Rows: t.Rows, Duration: b.Duration})
 	}
 	return nil
+}
+
+// targets is the registry of publication targets: one line per kind.
+func targets(cfg *config.Config) []Target {
+	out := []Target{&DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}}
+	if cfg.Publish.Parquet.On() {
+		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep})
+	}
+	return out
 }

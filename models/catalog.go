@@ -50,6 +50,9 @@ type Meta struct {
 	SameRowsAs string `yaml:"same_rows_as"`
 	// Checks are extra SQL checks: each query returns the failing rows.
 	Checks []Check `yaml:"checks"`
+	// PartitionBy names a date column by which the Parquet publication is
+	// Hive-partitioned (large fact tables, by month).
+	PartitionBy string `yaml:"partition_by"`
 }
 
 // Check is a named SQL query returning failing rows.

@@ -1,0 +1,164 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ParquetTarget publishes every table as zstd Parquet under
+// publish/parquet/<table>/, large facts Hive-partitioned by month, with a
+// _manifest.json. publish/parquet is a symlink to one version folder; the
+// switch replaces the symlink with rename(2), so a lake reader resolves
+// either the old or the new publication, never half of one.
+type ParquetTarget struct {
+	Keep int
+
+	dir, version string
+}
+
+var _ Target = (*ParquetTarget)(nil)
+
+// ParquetLink is the published Parquet path, relative to the warehouse.
+const ParquetLink = "publish/parquet"
+
+// Manifest describes one Parquet publication.
+type Manifest struct {
+	RunID       string          `json:"run_id"`
+	AsOf        string          `json:"as_of"`
+	PublishedAt time.Time       `json:"published_at"`
+	Tables      []ManifestTable `json:"tables"`
+}
+
+// ManifestTable is one published table in the manifest.
+type ManifestTable struct {
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Rows        int64            `json:"rows"`
+	PartitionBy string           `json:"partition_by,omitempty"`
+	Columns     []ManifestColumn `json:"columns"`
+	Files       []string         `json:"files"`
+}
+
+// ManifestColumn is a column with its DuckDB type.
+type ManifestColumn struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+}
+
+func (p *ParquetTarget) Name() string { return "parquet" }
+
+func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
+
+func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
+	p.dir = w.Dir
+	if err := os.MkdirAll(p.versions(), 0o755); err != nil {
+		return err
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(p.versions(), "*.tmp"))
+	for _, l := range leftovers {
+		os.RemoveAll(l)
+	}
+	tmp := filepath.Join(p.versions(), pub.RunID+".tmp")
+	m := Manifest{RunID: pub.RunID, AsOf: pub.AsOf.Format(time.DateOnly), PublishedAt: pub.PublishedAt.UTC()}
+	for _, t := range pub.Tables {
+		dir := filepath.Join(tmp, t.Model.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		part := t.Model.Meta.PartitionBy
+		var q string
+		if part != "" {
+			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
+			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd, partition_by (%s), overwrite_or_ignore true)",
+				t.Model.Qualified(), quote(dir), ident(part))
+		} else {
+			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)", t.Model.Qualified(), quote(filepath.Join(dir, "data.parquet")))
+		}
+		if err := w.exec(ctx, q); err != nil {
+			return fmt.Errorf("write %s: %w", t.Model.Name, err)
+		}
+		hook("parquet-table:" + t.Model.Name)
+		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part}
+		for _, c := range t.Columns {
+			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, c.Description})
+		}
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(tmp, path)
+				mt.Files = append(mt.Files, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		sort.Strings(mt.Files)
+		m.Tables = append(m.Tables, mt)
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "_manifest.json"), b, 0o644); err != nil {
+		return err
+	}
+	p.version = filepath.Join(p.versions(), pub.RunID)
+	return os.Rename(tmp, p.version)
+}
+
+// Switch points publish/parquet at the new version: a new symlink, renamed
+// over the old one.
+func (p *ParquetTarget) Switch(context.Context) error {
+	link := filepath.Join(p.dir, ParquetLink)
+	tmp := link + ".switch"
+	os.Remove(tmp)
+	rel, err := filepath.Rel(filepath.Dir(link), p.version)
+	if err != nil {
+		return err
+	}
+	if err := os.Symlink(rel, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("switch parquet publication: %w", err)
+	}
+	return p.prune()
+}
+
+func (p *ParquetTarget) Abort() {
+	if p.version != "" {
+		os.RemoveAll(p.version)
+	}
+}
+
+// prune keeps the newest Keep versions and the live one.
+func (p *ParquetTarget) prune() error {
+	entries, err := os.ReadDir(p.versions())
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasSuffix(e.Name(), ".tmp") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	live, _ := os.Readlink(filepath.Join(p.dir, ParquetLink))
+	for i, n := range names {
+		if i >= p.Keep && filepath.Base(live) != n {
+			if err := os.RemoveAll(filepath.Join(p.versions(), n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
