@@ -171,5 +171,8 @@ func targets(cfg *config.Config) []Target {
 	if cfg.Publish.Parquet.On() {
 		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep})
 	}
+	if cfg.Publish.Postgres.DSNEnv != "" {
+		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
+	}
 	return out
 }

@@ -1,0 +1,129 @@
+package jobs_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"leadmart/internal/pgtest"
+	"leadmart/internal/whtest"
+	"leadmart/jobs"
+)
+
+// Publishing twice while a reader queries in a loop: the reader never sees
+// a missing table or two run_ids at once, and a publication that fails
+// midway leaves the previous one in place.
+func TestPostgresPublication(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("LEADMART_TEST_PUBLISH_DSN", dsn)
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	appendTo(t, dir+"/leadmart.yaml", "publish:\n  postgres: {dsn_env: LEADMART_TEST_PUBLISH_DSN, schema: mart, read_role: bi_reader}\n")
+
+	first := whtest.MustRun(t, dir, asOf)
+	db, err := sql.Open("pgx", dsn)
+	must(t, err)
+	defer db.Close()
+	assertPublished(t, db, first.RunID)
+
+	// A reader that queries in a loop while we publish again.
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var reads atomic.Int64
+	var readErr atomic.Value
+	seen := sync.Map{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			var pubRun, dqRun string
+			var leads int
+			// One statement, one snapshot: the publication's run_id, a mart
+			// table's own run_id and a fact table must agree.
+			err := db.QueryRow(`select (select min(run_id) || '/' || max(run_id) from mart.publication),
+				(select min(run_id) from mart.kpi_data_quality), (select count(*) from mart.fct_lead)`).Scan(&pubRun, &dqRun, &leads)
+			if err != nil {
+				readErr.Store(err)
+				return
+			}
+			ids := strings.Split(pubRun, "/")
+			if ids[0] != ids[1] || ids[0] != dqRun || leads != 15 {
+				readErr.Store(fmt.Errorf("mixed publication: publication %s, kpi_data_quality %s, %d leads", pubRun, dqRun, leads))
+				return
+			}
+			seen.Store(dqRun, true)
+			reads.Add(1)
+		}
+	}()
+	second := whtest.MustRun(t, dir, asOf)
+	third := whtest.MustRun(t, dir, asOf)
+	time.Sleep(100 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+	if err, _ := readErr.Load().(error); err != nil {
+		t.Fatalf("reader after %d reads: %v", reads.Load(), err)
+	}
+	if reads.Load() < 5 {
+		t.Errorf("the reader only read %d times", reads.Load())
+	}
+	assertPublished(t, db, third.RunID)
+	_, sawSecond := seen.Load(second.RunID)
+	t.Logf("reader: %d consistent reads; saw the second publication: %v", reads.Load(), sawSecond)
+
+	// A load that fails midway (a column of the wrong type) leaves the third publication.
+	jobs.PostgresHook = func(ctx context.Context, conn *pgx.Conn, schema, table string) error {
+		if table != "fct_lead" {
+			return nil
+		}
+		_, err := conn.Exec(ctx, fmt.Sprintf(`alter table %q.fct_lead alter column lead_id type integer using null`, schema))
+		return err
+	}
+	defer func() { jobs.PostgresHook = nil }()
+	_, err = whtest.Run(t, dir, asOf)
+	if err == nil || !strings.Contains(err.Error(), "table fct_lead") {
+		t.Fatalf("got %v, want a failed fct_lead load", err)
+	}
+	if strings.Contains(err.Error(), dsn) {
+		t.Error("the error shows the DSN")
+	}
+	assertPublished(t, db, third.RunID)
+	var leftover bool
+	must(t, db.QueryRow("select exists (select from pg_namespace where nspname = 'mart__next')").Scan(&leftover))
+	if leftover {
+		t.Error("the staging schema mart__next was left behind")
+	}
+}
+
+func assertPublished(t *testing.T, db *sql.DB, runID string) {
+	t.Helper()
+	var got string
+	var tables int
+	must(t, db.QueryRow("select min(run_id), count(*) from mart.publication").Scan(&got, &tables))
+	if got != runID {
+		t.Errorf("published run_id %s, want %s", got, runID)
+	}
+	var comment sql.NullString
+	must(t, db.QueryRow(`select col_description('mart.fct_lead'::regclass, attnum) from pg_attribute
+		where attrelid = 'mart.fct_lead'::regclass and attname = 'mql_at'`).Scan(&comment))
+	if !strings.HasPrefix(comment.String, "First entered MQL") {
+		t.Errorf("column comment on mart.fct_lead.mql_at: %q", comment.String)
+	}
+	var idx, granted bool
+	must(t, db.QueryRow(`select exists (select from pg_indexes where schemaname = 'mart' and tablename = 'fct_lead'),
+		has_table_privilege('bi_reader', 'mart.kpi_funnel_monthly', 'select')`).Scan(&idx, &granted))
+	if !idx || !granted {
+		t.Errorf("index on fct_lead: %v; bi_reader may select: %v", idx, granted)
+	}
+	var rows int64
+	must(t, db.QueryRow("select row_count from mart.publication where table_name = 'fct_lead'").Scan(&rows))
+	if rows != 15 {
+		t.Errorf("mart.publication says fct_lead has %d rows, want 15", rows)
+	}
+}
