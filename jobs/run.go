@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
+	"leadmart/internal/dictionary"
 	"leadmart/models"
 	sqlmodels "leadmart/sql"
 )
@@ -153,6 +154,9 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return fmt.Errorf("publish: %w", err)
 	}
 	res.Published = filepath.Join(w.Dir, PublishedFile)
+	if err := writeDictionary(w.Dir, cat, pub); err != nil {
+		return fmt.Errorf("write data dictionary: %w", err)
+	}
 	done()
 	built := map[string]ModelResult{}
 	for _, m := range res.Models {
@@ -175,4 +179,20 @@ func targets(cfg *config.Config) []Target {
 		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
 	}
 	return out
+}
+
+// DocsDir is where every publication writes its data dictionary, relative to the warehouse.
+const DocsDir = "publish/docs"
+
+func writeDictionary(dir string, cat *models.Catalog, pub Publication) error {
+	cols := map[string][]dictionary.Column{}
+	rows := map[string]int64{}
+	for _, t := range pub.Tables {
+		rows[t.Model.Name] = t.Rows
+		for _, c := range t.Columns {
+			cols[t.Model.Name] = append(cols[t.Model.Name], dictionary.Column{Name: c.Name, Type: c.Type, Description: c.Description})
+		}
+	}
+	d := dictionary.New(cat, pub.RunID, pub.AsOf.Format(time.DateOnly), pub.PublishedAt, cols, rows)
+	return d.Write(filepath.Join(dir, DocsDir))
 }

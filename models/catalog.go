@@ -25,6 +25,7 @@ type Model struct {
 	Path   string // path inside the SQL file system, e.g. core/fct_lead.sql
 	SQL    string
 	Deps   []string // qualified names of the models it reads
+	Raw    []string // raw tables it reads (lineage to the sources)
 	Meta   Meta
 }
 
@@ -68,6 +69,7 @@ type Catalog struct {
 
 var (
 	refRE     = regexp.MustCompile(`\b(staging|core|mart)\.([a-z_][a-z0-9_]*)\b`)
+	rawRE     = regexp.MustCompile(`\braw\.([a-z_][a-z0-9_]*)\b`)
 	commentRE = regexp.MustCompile(`--[^\n]*`)
 )
 
@@ -111,6 +113,14 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 			m.Deps = append(m.Deps, q)
 		}
 		sort.Strings(m.Deps)
+		rawSeen := map[string]bool{}
+		for _, ref := range rawRE.FindAllStringSubmatch(commentRE.ReplaceAllString(m.SQL, ""), -1) {
+			if !rawSeen[ref[0]] {
+				rawSeen[ref[0]] = true
+				m.Raw = append(m.Raw, ref[0])
+			}
+		}
+		sort.Strings(m.Raw)
 		if s := m.Meta.SameRowsAs; s != "" && byName[s] == nil {
 			return nil, fmt.Errorf("model %s: same_rows_as names unknown model %s", n, s)
 		}

@@ -37,6 +37,7 @@ const usage = `leadmart: a batch warehouse for B2B lead management
 usage:
   leadmart run   [--config FILE] [--as-of YYYY-MM-DD]   run the nightly job
   leadmart rollback [--config FILE]                     publish the previous publication again
+  leadmart docs [--config FILE] [--static FILE]         write the data dictionary
   leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
   leadmart demo  --out DIR [--seed N] [--scale S] [--end YYYY-MM-DD]
                                                         write the demo extracts
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
 		err = cmdRollback(args[1:], stdout)
+	case "docs":
+		err = cmdDocs(args[1:], stdout)
 	case "query":
 		err = cmdQuery(ctx, args[1:], stdout)
 	case "help", "-h", "--help":

@@ -238,11 +238,11 @@ per_bu as (
 with_total as (
     select * from per_bu
     union all
-    select month, 'all', sum(new_customers), sum(new_customers_a), sum(acquired_potential), sum(leads_worked),
-        sum(leads_worked_a), sum(won), sum(lost), sum(won_potential), sum(decided_potential), sum(reactive_leads),
-        sum(proactive_leads), sum(reactive_wins), sum(proactive_wins), sum(reactive_decided), sum(proactive_decided),
-        sum(reactive_acquired_potential), sum(proactive_acquired_potential), sum(reactive_cost), sum(proactive_cost),
-        sum(a_potential), sum(a_potential_covered)
+    select month, 'all', sum(new_customers)::bigint, sum(new_customers_a)::bigint, sum(acquired_potential)::double, sum(leads_worked)::bigint,
+        sum(leads_worked_a)::bigint, sum(won)::bigint, sum(lost)::bigint, sum(won_potential)::double, sum(decided_potential)::double, sum(reactive_leads)::bigint,
+        sum(proactive_leads)::bigint, sum(reactive_wins)::bigint, sum(proactive_wins)::bigint, sum(reactive_decided)::bigint, sum(proactive_decided)::bigint,
+        sum(reactive_acquired_potential)::double, sum(proactive_acquired_potential)::double, sum(reactive_cost)::double, sum(proactive_cost)::double,
+        sum(a_potential)::double, sum(a_potential_covered)::double
     from per_bu
     group by month
 ),

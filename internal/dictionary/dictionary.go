@@ -1,0 +1,192 @@
+// Package dictionary renders the data dictionary of a publication: every
+// published table with its grain, columns, types and descriptions (the KPI
+// formulas are in the descriptions), its lineage back to the sources, and
+// the publication's as_of and row counts. Markdown for reading in a
+// repository, HTML for reading in a browser.
+package dictionary
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"leadmart/models"
+)
+
+// Column is one published column.
+type Column struct {
+	Name, Type, Description string
+}
+
+// Table is one published table.
+type Table struct {
+	Name, Description, Grain, PartitionBy string
+	Rows                                  int64 // -1 when unknown (a static dictionary)
+	Columns                               []Column
+	Upstream                              []string // every model and raw table it is built from
+}
+
+// Dictionary is one publication's dictionary.
+type Dictionary struct {
+	RunID, AsOf string
+	PublishedAt time.Time
+	Tables      []Table
+	graph       graph
+}
+
+// New builds the dictionary of the published models. columns and rows come
+// from the publication (nil for a static dictionary).
+func New(cat *models.Catalog, runID, asOf string, publishedAt time.Time, columns map[string][]Column, rows map[string]int64) *Dictionary {
+	d := &Dictionary{RunID: runID, AsOf: asOf, PublishedAt: publishedAt, graph: newGraph(cat)}
+	for _, m := range cat.Published() {
+		t := Table{Name: m.Name, Description: m.Meta.Description, Grain: m.Meta.Grain, PartitionBy: m.Meta.PartitionBy, Rows: -1}
+		if r, ok := rows[m.Name]; ok {
+			t.Rows = r
+		}
+		if cols, ok := columns[m.Name]; ok {
+			t.Columns = cols
+		} else {
+			for _, name := range sortedKeys(m.Meta.Columns) {
+				t.Columns = append(t.Columns, Column{Name: name, Description: m.Meta.Columns[name]})
+			}
+		}
+		t.Upstream = d.graph.upstream(m.Qualified())
+		d.Tables = append(d.Tables, t)
+	}
+	return d
+}
+
+// Undocumented lists published columns without a description, as table.column.
+func (d *Dictionary) Undocumented() []string {
+	var out []string
+	for _, t := range d.Tables {
+		for _, c := range t.Columns {
+			if strings.TrimSpace(c.Description) == "" {
+				out = append(out, t.Name+"."+c.Name)
+			}
+		}
+	}
+	return out
+}
+
+// Markdown renders the dictionary as Markdown.
+func (d *Dictionary) Markdown() []byte {
+	var b bytes.Buffer
+	b.WriteString("# leadmart data dictionary\n\n")
+	if d.RunID != "" {
+		fmt.Fprintf(&b, "Publication `%s`, as of **%s**, published %s UTC.\n\n", d.RunID, d.AsOf, d.PublishedAt.UTC().Format(time.DateTime))
+	} else {
+		b.WriteString("Generated from the model declarations (`sql/*/*.yml`) by `leadmart docs --static`. " +
+			"Every publication also writes this dictionary, with types and row counts, to `warehouse/publish/docs/`.\n\n")
+	}
+	b.WriteString("| table | rows | grain |\n|---|---|---|\n")
+	for _, t := range d.Tables {
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s |\n", t.Name, t.Name, rowsText(t.Rows), cell(t.Grain))
+	}
+	for _, t := range d.Tables {
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", t.Name, t.Description)
+		fmt.Fprintf(&b, "- Grain: %s\n- Rows: %s\n", t.Grain, rowsText(t.Rows))
+		if t.PartitionBy != "" {
+			fmt.Fprintf(&b, "- Parquet: Hive-partitioned by `%s`\n", t.PartitionBy)
+		}
+		fmt.Fprintf(&b, "- Built from: %s\n\n", strings.Join(wrap(t.Upstream, "`"), ", "))
+		if t.Columns != nil && t.Columns[0].Type != "" {
+			b.WriteString("| column | type | description |\n|---|---|---|\n")
+			for _, c := range t.Columns {
+				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, c.Type, cell(c.Description))
+			}
+		} else {
+			b.WriteString("| column | description |\n|---|---|\n")
+			for _, c := range t.Columns {
+				fmt.Fprintf(&b, "| `%s` | %s |\n", c.Name, cell(c.Description))
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+// HTML renders the dictionary as one self-contained page with the lineage graph.
+func (d *Dictionary) HTML() ([]byte, error) {
+	var b bytes.Buffer
+	err := page.Execute(&b, struct {
+		*Dictionary
+		Lineage template.HTML
+	}{d, template.HTML(d.graph.svg())})
+	return b.Bytes(), err
+}
+
+// Write writes docs.md and index.html into dir, each replaced atomically.
+func (d *Dictionary) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	page, err := d.HTML()
+	if err != nil {
+		return err
+	}
+	for name, content := range map[string][]byte{"docs.md": d.Markdown(), "index.html": page} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p+".tmp", content, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rowsText(n int64) string {
+	if n < 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
+}
+
+func cell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+}
+
+func wrap(ss []string, q string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = q + s + q
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>leadmart data dictionary</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}
+th{background:#f3f3f3}code{background:#f6f6f6;padding:0 .2rem}.meta{color:#555}svg text{font-size:11px;font-family:system-ui,sans-serif}
+</style></head><body>
+<h1>leadmart data dictionary</h1>
+{{if .RunID}}<p class="meta">Publication <code>{{.RunID}}</code>, as of <b>{{.AsOf}}</b>, published {{.PublishedAt.UTC.Format "2006-01-02 15:04:05"}} UTC.</p>{{end}}
+<table><tr><th>table</th><th>rows</th><th>grain</th></tr>
+{{range .Tables}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>{{if ge .Rows 0}}{{.Rows}}{{end}}</td><td>{{.Grain}}</td></tr>
+{{end}}</table>
+<h2>Lineage</h2><p class="meta">Sources (raw) on the left, published tables (mart) on the right.</p>
+{{.Lineage}}
+{{range .Tables}}<h2 id="{{.Name}}">{{.Name}}</h2><p>{{.Description}}</p>
+<p class="meta">Grain: {{.Grain}}. Rows: {{if ge .Rows 0}}{{.Rows}}{{else}}-{{end}}.{{if .PartitionBy}} Parquet partitioned by <code>{{.PartitionBy}}</code>.{{end}}<br>Built from: {{range $i, $u := .Upstream}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}</p>
+<table><tr><th>column</th><th>type</th><th>description</th></tr>
+{{range .Columns}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{.Description}}</td></tr>
+{{end}}</table>
+{{end}}</body></html>
+`))

@@ -1,0 +1,231 @@
+package jobs_test
+
+import (
+	"bufio"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"leadmart/internal/whtest"
+	"leadmart/jobs"
+)
+
+// The helper process: a BI tool that holds the published file open
+// read-only and answers "q" on stdin with what it reads.
+func TestHelperReader(t *testing.T) {
+	path := os.Getenv("LEADMART_HELPER_READER")
+	if path == "" {
+		t.Skip("helper process for TestReaderHeldOpen (not a test on its own)")
+	}
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	must(t, err)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(t.Context())
+	must(t, err)
+	in := bufio.NewScanner(os.Stdin)
+	for {
+		var runID string
+		var leads, rows int64
+		err := conn.QueryRowContext(t.Context(), `select (select any_value(run_id) from mart.publication),
+			(select count(*) from mart.fct_lead), (select row_count from mart.publication where table_name = 'fct_lead')`).Scan(&runID, &leads, &rows)
+		if err != nil {
+			fmt.Println("error", err)
+		} else {
+			fmt.Println(runID, leads, rows)
+		}
+		if !in.Scan() {
+			return
+		}
+	}
+}
+
+func startReader(t *testing.T, path string) (ask func() string, stop func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperReader$", "-test.v=false")
+	cmd.Env = append(os.Environ(), "LEADMART_HELPER_READER="+path)
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	out := bufio.NewScanner(stdout)
+	read := func() string {
+		if !out.Scan() {
+			t.Fatalf("reader process ended: %v", out.Err())
+		}
+		return out.Text()
+	}
+	first := read()
+	answered := false
+	return func() string {
+			if !answered {
+				answered = true
+				return first
+			}
+			io.WriteString(stdin, "q\n")
+			return read()
+		}, func() {
+			stdin.Close()
+			cmd.Wait()
+		}
+}
+
+// A reader in another process holds the published file open while the job
+// publishes again: the run succeeds, the old reader keeps its consistent old
+// version, and a new reader sees the new run.
+func TestReaderHeldOpen(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	first := whtest.MustRun(t, dir, asOf)
+	ask, stop := startReader(t, whtest.Published(dir))
+	defer stop()
+	if got, want := ask(), first.RunID+" 15 15"; got != want {
+		t.Fatalf("reader before: got %q, want %q", got, want)
+	}
+	// The next night brings a new lead, so the new publication differs.
+	appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
+	second := whtest.MustRun(t, dir, asOf)
+	for i := range 3 {
+		if got, want := ask(), first.RunID+" 15 15"; got != want {
+			t.Fatalf("old reader, query %d after the new publication: got %q, want %q", i, got, want)
+		}
+	}
+	newAsk, newStop := startReader(t, whtest.Published(dir))
+	defer newStop()
+	if got, want := newAsk(), second.RunID+" 16 16"; got != want {
+		t.Errorf("new reader: got %q, want %q", got, want)
+	}
+}
+
+// The helper process for TestCrashDuringPublication: a run that announces
+// each publication stage and sleeps at the named one, to be killed there.
+func TestHelperCrashingRun(t *testing.T) {
+	dir := os.Getenv("LEADMART_HELPER_CRASH_DIR")
+	if dir == "" {
+		t.Skip("helper process for TestCrashDuringPublication (not a test on its own)")
+	}
+	at := os.Getenv("LEADMART_HELPER_CRASH_AT")
+	jobs.PublishHook = func(stage string) {
+		if stage == at {
+			fmt.Println("stopped at", stage)
+			time.Sleep(time.Minute)
+		}
+	}
+	whtest.MustRun(t, dir, asOf)
+}
+
+// SIGKILL during publication: the previous publication stays intact and
+// readable, and the next run succeeds and cleans up the leftovers.
+func TestCrashDuringPublication(t *testing.T) {
+	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch"} {
+		t.Run(at, func(t *testing.T) {
+			dir := whtest.CopyFixture(t, "../testdata/crm_en")
+			first := whtest.MustRun(t, dir, asOf)
+			before, err := os.ReadFile(whtest.Published(dir))
+			must(t, err)
+			parquetBefore, _ := os.Readlink(filepath.Join(dir, "warehouse", jobs.ParquetLink))
+			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
+
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
+			cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
+			stdout, err := cmd.StdoutPipe()
+			must(t, err)
+			must(t, cmd.Start())
+			sc := bufio.NewScanner(stdout)
+			reached := false
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "stopped at") {
+					reached = true
+					break
+				}
+			}
+			if !reached {
+				cmd.Wait()
+				t.Fatalf("the run never reached %s", at)
+			}
+			must(t, cmd.Process.Signal(syscall.SIGKILL))
+			cmd.Wait()
+
+			after, err := os.ReadFile(whtest.Published(dir))
+			must(t, err)
+			if string(before) != string(after) {
+				t.Error("the published DuckDB file changed")
+			}
+			if got := whtest.Query(t, whtest.Published(dir), "select any_value(run_id), count(*) from mart.publication"); got[1][0] != first.RunID {
+				t.Errorf("published run after the crash: %v, want %s", got[1], first.RunID)
+			}
+			if link, _ := os.Readlink(filepath.Join(dir, "warehouse", jobs.ParquetLink)); link != parquetBefore {
+				t.Errorf("publish/parquet points at %s, want %s", link, parquetBefore)
+			}
+
+			third := whtest.MustRun(t, dir, asOf)
+			if got := whtest.Query(t, whtest.Published(dir), "select any_value(run_id), (select count(*) from mart.fct_lead) from mart.publication"); got[1][0] != third.RunID || got[1][1] != "16" {
+				t.Errorf("after the next run: %v, want %s with 16 leads", got[1], third.RunID)
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(dir, "warehouse", "publish", "*", "*.tmp"))
+			if len(leftovers) > 0 {
+				t.Errorf("leftovers after the next run: %v", leftovers)
+			}
+		})
+	}
+}
+
+// The data dictionary of every publication covers every published column.
+func TestDictionaryCoversEveryColumn(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	whtest.MustRun(t, dir, asOf)
+	doc, err := os.ReadFile(filepath.Join(dir, "warehouse", jobs.DocsDir, "docs.md"))
+	must(t, err)
+	html, err := os.ReadFile(filepath.Join(dir, "warehouse", jobs.DocsDir, "index.html"))
+	must(t, err)
+	cols := whtest.Query(t, whtest.Published(dir), `select table_name, column_name, data_type, coalesce(comment, '')
+		from duckdb_columns() where schema_name = 'mart' and table_name <> 'publication' order by all`)
+	if len(cols) < 200 {
+		t.Fatalf("only %d published columns", len(cols)-1)
+	}
+	sections := strings.Split(string(doc), "\n## ")
+	for _, c := range cols[1:] {
+		if c[3] == "" {
+			t.Errorf("mart.%s.%s has no comment", c[0], c[1])
+		}
+		var section string
+		for _, s := range sections {
+			if strings.HasPrefix(s, c[0]+"\n") {
+				section = s
+			}
+		}
+		line := fmt.Sprintf("| `%s` | %s | ", c[1], c[2])
+		if !strings.Contains(section, line) {
+			t.Errorf("docs.md: section %s lacks %q", c[0], line)
+		}
+	}
+	for _, want := range []string{"<svg", "raw.crm__lead", "acquisition_quality_index", "as of <b>2026-03-31</b>"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+}
+
+// docs/tables.md is generated from the declarations and must be current.
+func TestStaticDictionaryIsCurrent(t *testing.T) {
+	want := filepath.Join(t.TempDir(), "tables.md")
+	cmd := exec.Command("go", "run", "../cmd/leadmart", "docs", "--static", want)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("leadmart docs --static: %v\n%s", err, out)
+	}
+	a, err := os.ReadFile(want)
+	must(t, err)
+	b, err := os.ReadFile("../docs/tables.md")
+	must(t, err)
+	if string(a) != string(b) {
+		t.Error("docs/tables.md is out of date: run `make docs`")
+	}
+}
