@@ -73,6 +73,10 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicati
 			return err
 		}
 		part := t.Model.Meta.PartitionBy
+		if t.Rows == 0 {
+			// No partitions to write: an empty file still carries the schema.
+			part = ""
+		}
 		var q string
 		if part != "" {
 			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
@@ -85,7 +89,7 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicati
 			return fmt.Errorf("write %s: %w", t.Model.Name, err)
 		}
 		hook("parquet-table:" + t.Model.Name)
-		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part}
+		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part, Files: []string{}}
 		for _, c := range t.Columns {
 			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, c.Description})
 		}
