@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/leadmart
 ARGS    ?=
 
-.PHONY: all build run test bench lint clean
+.PHONY: all build run test bench lint clean docs
 
 all: build
 
@@ -29,3 +29,7 @@ lint:
 
 clean:
 	rm -rf bin warehouse
+
+# Regenerate docs/tables.md from the model declarations (a test checks it is current).
+docs: build
+	./$(BIN) docs --static docs/tables.md
