@@ -60,6 +60,7 @@ func Land(ctx context.Context, w *Warehouse, cfg *config.Config, runID string, l
 			return st, fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
 		for _, f := range files {
+			start := time.Now()
 			b, err := landFile(ctx, w, cfg, s, r, f, runID, loadedAt)
 			if err != nil {
 				return st, err
@@ -73,7 +74,7 @@ func Land(ctx context.Context, w *Warehouse, cfg *config.Config, runID string, l
 			st.Rows += b.rows
 			st.Rejected += b.rejected
 			log.Info().Str("source", s.Name).Str("file", f).Str("batch_id", b.id).Int64("rows", b.rows).
-				Int64("rejected", b.rejected).Msg("landed")
+				Int64("rejected", b.rejected).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("landed")
 		}
 	}
 	return st, nil
@@ -123,9 +124,6 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	if err != nil {
 		return b, err
 	}
-	if err := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines()); err != nil {
-		return b, err
-	}
 
 	// Raw Parquet: the file's content as read, before any typing or mapping.
 	loadDate := loadedAt.In(cfg.Location()).Format(time.DateOnly)
@@ -146,7 +144,7 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	sels := make([]string, 0, len(exprs)+6)
 	for _, e := range exprs {
 		names = append(names, e.field.Name)
-		sels = append(sels, e.typed)
+		sels = append(sels, e.strict())
 	}
 	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
 	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "_source_row",
@@ -157,9 +155,17 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 		return b, err
 	}
 	defer tx.Rollback()
+	// One pass: the insert types every value and stops at the first one that
+	// does not parse; only then is the file searched for the exact line and column.
 	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from %s", ent.RawTable(),
 		strings.Join(names, ", "), strings.Join(sels, ", "), tmp))
 	if err != nil {
+		tx.Rollback()
+		if strings.Contains(err.Error(), badValueMarker) {
+			if berr := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines()); berr != nil {
+				return b, berr
+			}
+		}
 		return b, fmt.Errorf("load %s into %s: %w", path, ent.RawTable(), err)
 	}
 	b.rows, _ = res.RowsAffected()
@@ -279,6 +285,18 @@ var (
 	trueWords  = "'true','t','1','yes','y','ja','j','x','wahr'"
 	falseWords = "'false','f','0','no','n','nein','falsch'"
 )
+
+// badValueMarker is in the error a strict cast raises.
+const badValueMarker = "leadmart: unparsable value"
+
+// strict is the typed expression that raises an error instead of NULL when
+// a present value does not parse.
+func (c column) strict() string {
+	if c.source == "" || c.field.Type == models.Text {
+		return c.typed
+	}
+	return fmt.Sprintf("coalesce(%s, case when %s is not null then error(%s) end)", c.typed, c.text, quote(badValueMarker))
+}
 
 // castExpr types trimmed source text v under the source's dialect. A value
 // that does not parse becomes NULL here; firstBadValue reports it first.

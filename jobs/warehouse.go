@@ -69,7 +69,8 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 	} else {
 		tmp = cfg.Resolve(tmp)
 	}
-	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true"}
+	// One checkpoint at the end of the run instead of one per large insert.
+	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true", "set checkpoint_threshold = '1GB'"}
 	if cfg.Warehouse.MemoryLimit != "" {
 		settings = append(settings, "set memory_limit = "+quote(cfg.Warehouse.MemoryLimit))
 	}
