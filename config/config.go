@@ -207,6 +207,9 @@ type DuckDBTarget struct {
 //go:embed demo.yaml
 var demoYAML []byte
 
+// DemoYAML is the built-in configuration's text.
+func DemoYAML() []byte { return append([]byte(nil), demoYAML...) }
+
 // Demo returns the built-in configuration over the demo extracts that
 // `leadmart demo --out warehouse/demo` writes. Paths resolve against baseDir.
 func Demo(baseDir string) (*Config, error) {

@@ -41,6 +41,8 @@ type Result struct {
 	Tables    []ModelResult // the published tables, their rows and build time
 	// MatchRate is the share of ERP customers matched to a CRM account; NaN without ERP customers.
 	MatchRate float64
+	// Stages times land, transform, check and publish.
+	Stages map[string]time.Duration
 	Duration  time.Duration
 }
 
@@ -111,9 +113,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 
 func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models.Catalog, sqlFS fs.FS, res *Result, log zerolog.Logger) error {
 	var err error
+	res.Stages = map[string]time.Duration{}
 	step := func(name string) func() {
 		t := time.Now()
 		return func() {
+			res.Stages[name] = time.Since(t)
 			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).Msg("step done")
 		}
 	}

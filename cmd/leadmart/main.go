@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,6 +40,9 @@ usage:
   leadmart rollback [--config FILE]                     publish the previous publication again
   leadmart docs [--config FILE] [--static FILE]         write the data dictionary
   leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
+  leadmart bench [--scales S,M] [--runs N] [--memory-limit 4GB]
+                                                        benchmark full, incremental and baseline runs
+  leadmart baseline [--config FILE] [--as-of DATE]      the engine baseline of the benchmarks
   leadmart demo  --out DIR [--seed N] [--scale S] [--end YYYY-MM-DD]
                                                         write the demo extracts
 `
@@ -67,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDocs(args[1:], stdout)
 	case "query":
 		err = cmdQuery(ctx, args[1:], stdout)
+	case "bench":
+		err = cmdBench(ctx, args[1:], stdout)
+	case "baseline":
+		err = cmdBaseline(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -133,6 +141,7 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	asOf := fs.String("as-of", "", "compute everything as of this date, YYYY-MM-DD (default: yesterday)")
 	verbose := fs.Bool("v", false, "log every model")
+	summary := fs.String("summary-json", "", "also write the run's summary as JSON to this file (for benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -156,6 +165,9 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 		return err
 	}
 	printSummary(stdout, res)
+	if *summary != "" {
+		return writeSummaryJSON(*summary, res)
+	}
 	return nil
 }
 
@@ -226,4 +238,19 @@ func cmdRollback(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), jobs.PublishedFile))
 	return nil
+}
+
+func writeSummaryJSON(path string, res *jobs.Result) error {
+	stages := map[string]float64{}
+	for k, v := range res.Stages {
+		stages[k] = v.Seconds()
+	}
+	b, err := json.MarshalIndent(map[string]any{
+		"run_id": res.RunID, "as_of": res.AsOf.Format(time.DateOnly), "seconds": res.Duration.Seconds(),
+		"stages": stages, "landed_rows": res.Land.Rows, "landed_files": res.Land.Files,
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }

@@ -78,6 +78,23 @@ func (s *Source) Read(ctx context.Context, conn *sql.Conn, path, table string) (
 	return nil, fmt.Errorf("unknown format %q", s.cfg.Format)
 }
 
+// Scan is the DuckDB table function that reads path directly, without line
+// numbers or rejects: the engine baseline of the benchmarks uses it. ok is
+// false for formats DuckDB cannot read itself (xlsx).
+func (s *Source) Scan(path string) (scan string, ok bool) {
+	d := s.cfg.CSV
+	switch s.cfg.Format {
+	case "csv":
+		return fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, ignore_errors=true)",
+			quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding)), true
+	case "ndjson":
+		return fmt.Sprintf("read_json(%s, format='newline_delimited', sample_size=-1)", quote(path)), true
+	case "parquet":
+		return fmt.Sprintf("read_parquet(%s)", quote(path)), true
+	}
+	return "", false
+}
+
 func (s *Source) readCSV(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
 	d := s.cfg.CSV
 	rejScans, rejErrs := table+"_reject_scans", table+"_reject_errors"

@@ -1,0 +1,117 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"leadmart/config"
+	"leadmart/connectors/file"
+	"leadmart/models"
+	sqlmodels "leadmart/sql"
+)
+
+// Baseline runs the same SQL models over the same extracts as one plain
+// DuckDB connection: each file typed straight into its raw table, then the
+// models. No hashing, raw Parquet, lineage, run records, checks or
+// publication. The benchmarks divide leadmart's time by this one.
+func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.FS) (time.Duration, error) {
+	if sqlFS == nil {
+		sqlFS = sqlmodels.FS
+	}
+	start := time.Now()
+	cat, err := models.LoadCatalog(sqlFS)
+	if err != nil {
+		return 0, err
+	}
+	dir := filepath.Join(cfg.WarehouseDir(), "baseline")
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	w := &Warehouse{Dir: dir}
+	if err := w.open(ctx, cfg); err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	for _, s := range cfg.Sources {
+		ent, err := models.Lookup(s.System, s.Entity)
+		if err != nil {
+			return 0, err
+		}
+		src := file.New(s, cfg.Resolve(s.Path))
+		files, err := src.Files()
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range files {
+			scan, ok := src.Scan(f)
+			if !ok {
+				// Excel has no DuckDB reader: load it the way leadmart does.
+				if _, err := src.Read(ctx, w.conn, f, "landing.baseline"); err != nil {
+					return 0, err
+				}
+				scan = "landing.baseline"
+			}
+			header, err := scanColumns(ctx, w, scan)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", f, err)
+			}
+			cols, err := typedColumns(ent, s, header, f)
+			if err != nil {
+				return 0, err
+			}
+			names := make([]string, len(cols))
+			sels := make([]string, len(cols))
+			for i, c := range cols {
+				names[i], sels[i] = c.field.Name, c.typed
+			}
+			q := fmt.Sprintf("insert into %s (%s, _source) select %s, %s from %s", ent.RawTable(),
+				strings.Join(names, ", "), strings.Join(sels, ", "), quote(s.Name), scan)
+			if err := w.exec(ctx, q); err != nil {
+				return 0, fmt.Errorf("%s: %w", f, err)
+			}
+			if !ok {
+				if err := w.exec(ctx, "drop table landing.baseline"); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: "baseline", AsOf: asOf}); err != nil {
+		return 0, err
+	}
+	for _, m := range cat.Models {
+		if err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL)); err != nil {
+			return 0, fmt.Errorf("model %s: %w", m.Qualified(), err)
+		}
+	}
+	return time.Since(start), nil
+}
+
+func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]string, error) {
+	rows, err := w.conn.QueryContext(ctx, "describe select * from "+scan)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprint(vals[0]))
+	}
+	return out, rows.Err()
+}
