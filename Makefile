@@ -19,9 +19,15 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
-# Go benchmarks of leadmart's own hot paths.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Go benchmarks of leadmart's own hot paths, then the job at BENCH_SCALES
+# (S = demo; M = about 1M leads; L = 10 x M): full, incremental and engine
+# baseline, medians of BENCH_RUNS, results in bench/results/. docs/performance.md.
+BENCH_SCALES ?= S
+BENCH_RUNS   ?= 3
+BENCH_FLAGS  ?=
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	./$(BIN) bench --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) $(BENCH_FLAGS)
 
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

@@ -69,8 +69,16 @@ func checksFor(m models.Model) []check {
 
 // Check runs every declared check, records the results in ops.check_results
 // and fails with ErrChecksFailed when any check found failing rows.
-func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string) ([]CheckResult, error) {
-	var out []CheckResult
+func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string) (out []CheckResult, err error) {
+	// The results are recorded in one transaction: one commit, not one per check.
+	if err := w.exec(ctx, "begin transaction"); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := w.exec(context.WithoutCancel(ctx), "commit"); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	var failed []string
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"leadmart/models"
 )
 
@@ -61,9 +63,12 @@ func hook(stage string) {
 
 // Publish prepares every target, then switches them. A failure before the
 // switch leaves every live publication as it was.
-func Publish(ctx context.Context, w *Warehouse, pub Publication, targets []Target) error {
+func Publish(ctx context.Context, w *Warehouse, pub Publication, targets []Target, log zerolog.Logger) error {
 	for i, t := range targets {
-		if err := t.Prepare(ctx, w, pub); err != nil {
+		start := time.Now()
+		err := t.Prepare(ctx, w, pub)
+		log.Debug().Str("target", t.Name()).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("publication prepared")
+		if err != nil {
 			for _, p := range targets[:i+1] {
 				p.Abort()
 			}
@@ -178,7 +183,19 @@ func (d *DuckDBTarget) Abort() {
 	}
 }
 
-func fillPublication(ctx context.Context, w *Warehouse, pub Publication) error {
+// fillPublication writes every table, comment and mart.publication in one
+// transaction: one commit instead of hundreds.
+func fillPublication(ctx context.Context, w *Warehouse, pub Publication) (err error) {
+	if err := w.exec(ctx, "begin transaction"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = w.exec(context.WithoutCancel(ctx), "rollback")
+			return
+		}
+		err = w.exec(ctx, "commit")
+	}()
 	stmts := []string{"create schema pub.mart",
 		`create table pub.mart.publication (run_id varchar, as_of date, published_at timestamp, table_name varchar,
 			row_count bigint, description varchar)`}

@@ -42,8 +42,8 @@ type Result struct {
 	// MatchRate is the share of ERP customers matched to a CRM account; NaN without ERP customers.
 	MatchRate float64
 	// Stages times land, transform, check and publish.
-	Stages map[string]time.Duration
-	Duration  time.Duration
+	Stages   map[string]time.Duration
+	Duration time.Duration
 }
 
 // DefaultAsOf is yesterday in loc.
@@ -154,13 +154,15 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return fmt.Errorf("describe published tables: %w", err)
 	}
 	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
-	if err := Publish(ctx, w, pub, targets(cfg)); err != nil {
+	if err := Publish(ctx, w, pub, targets(cfg), log); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	res.Published = filepath.Join(w.Dir, PublishedFile)
+	t := time.Now()
 	if err := writeDictionary(w.Dir, cat, pub); err != nil {
 		return fmt.Errorf("write data dictionary: %w", err)
 	}
+	log.Debug().Int64("duration_ms", time.Since(t).Milliseconds()).Msg("data dictionary written")
 	done()
 	built := map[string]ModelResult{}
 	for _, m := range res.Models {

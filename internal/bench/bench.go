@@ -71,9 +71,9 @@ type Summary struct {
 	IncrementalSeconds float64            `json:"incremental_seconds"`
 	IncrementalStages  map[string]float64 `json:"incremental_stages"`
 	BaselineSeconds    float64            `json:"baseline_seconds"`
-	OverheadRatio      float64            `json:"overhead_ratio"`     // full / baseline
-	IncrementalRatio   float64            `json:"incremental_ratio"`  // incremental / full
-	PeakRSSMiB         int64              `json:"peak_rss_mib"`       // the largest of all runs
+	OverheadRatio      float64            `json:"overhead_ratio"`    // full / baseline
+	IncrementalRatio   float64            `json:"incremental_ratio"` // incremental / full
+	PeakRSSMiB         int64              `json:"peak_rss_mib"`      // the largest of all runs
 }
 
 // Machine describes where the numbers were taken.

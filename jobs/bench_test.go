@@ -1,0 +1,118 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/internal/demo"
+	"leadmart/models"
+	sqlmodels "leadmart/sql"
+)
+
+// germanLeads writes n leads in a German CRM's dialect: ';', decimal comma,
+// dd.mm.yyyy timestamps, Latin-1 (the ü in the header and company names).
+func germanLeads(b *testing.B, dir string, n int) string {
+	b.Helper()
+	var buf bytes.Buffer
+	buf.WriteString("LeadNr;Angelegt am;Kanal;Firma;Mitarbeiterzahl;Status;Ge\xe4ndert am\n")
+	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		t := start.Add(time.Duration(i) * time.Minute)
+		fmt.Fprintf(&buf, "L%07d;%s;Webformular;M\xfcller %d GmbH;1.%03d;Neu;%s\n", i, t.Format("02.01.2006 15:04"), i, i%1000, t.Format("02.01.2006 15:04"))
+	}
+	p := filepath.Join(dir, "Leads.csv")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkLandGermanCSV measures landing with dialect handling: Latin-1,
+// ';', decimal comma and strptime dates, raw Parquet and the typed insert.
+func BenchmarkLandGermanCSV(b *testing.B) {
+	const rows = 100_000
+	dir := b.TempDir()
+	germanLeads(b, dir, rows)
+	y := `version: 1
+warehouse: {dir: wh}
+sources:
+  - name: leads
+    system: crm
+    entity: lead
+    path: Leads.csv
+    csv: {delimiter: ";", encoding: latin-1, decimal_comma: true, date_format: "%d.%m.%Y", timestamp_format: "%d.%m.%Y %H:%M"}
+    columns: {lead_id: LeadNr, created_at: Angelegt am, channel: Kanal, company_name: Firma, employees: Mitarbeiterzahl, status: Status, updated_at: "Geändert am"}
+`
+	cfg, err := config.Parse([]byte(y), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		os.RemoveAll(filepath.Join(dir, "wh"))
+		w, err := OpenWarehouse(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := Land(ctx, w, cfg, "bench", time.Now(), zerolog.New(io.Discard))
+		w.Close()
+		if err != nil || st.Rows != rows {
+			b.Fatalf("landed %d rows, err %v", st.Rows, err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkPublish measures the publication of every table to the DuckDB
+// file and to Parquet, on the demo data at scale 0.25.
+func BenchmarkPublish(b *testing.B) {
+	dir := b.TempDir()
+	b.Chdir(dir)
+	cfg, err := config.Demo(".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	end := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	if _, err := demo.Generate(filepath.Join("warehouse", "demo"), demo.Options{Seed: 1, Scale: 0.25, End: end}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := Run(ctx, cfg, Options{AsOf: end, Log: zerolog.New(io.Discard)}); err != nil {
+		b.Fatal(err)
+	}
+	cat, err := models.LoadCatalog(sqlmodels.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := OpenWarehouse(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	tables, err := describe(ctx, w, cat.Published())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rows int64
+	for _, t := range tables {
+		rows += t.Rows
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		pub := Publication{RunID: fmt.Sprintf("bench-%06d", i), AsOf: end, PublishedAt: time.Now(), Tables: tables}
+		if err := Publish(ctx, w, pub, targets(cfg), zerolog.New(io.Discard)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
