@@ -7,10 +7,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -368,17 +369,17 @@ func (c *Config) Validate() error {
 		if len([]rune(s.CSV.Delimiter)) != 1 {
 			bad("%s.csv.delimiter: must be one character, got %q", at, s.CSV.Delimiter)
 		}
-		for _, field := range sortedKeys(s.Columns) {
+		for _, field := range slices.Sorted(maps.Keys(s.Columns)) {
 			if _, ok := e.Field(field); !ok {
 				bad("%s.columns: %s.%s has no field %q", at, s.System, s.Entity, field)
 			}
 		}
-		for _, field := range sortedKeys(s.Values) {
+		for _, field := range slices.Sorted(maps.Keys(s.Values)) {
 			if _, ok := e.Field(field); !ok {
 				bad("%s.values: %s.%s has no field %q", at, s.System, s.Entity, field)
 			}
 			if field == "status" && (s.Entity == "lead" || s.Entity == "lead_status_history") {
-				for _, from := range sortedKeys(s.Values[field]) {
+				for _, from := range slices.Sorted(maps.Keys(s.Values[field])) {
 					if to := s.Values[field][from]; !stages[to] {
 						bad("%s.values.status.%s: unknown stage %q (known: lead, mql, sql, opportunity, won, lost, disqualified)", at, from, to)
 					}
@@ -391,7 +392,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	for _, ch := range sortedKeys(c.Mappings.ChannelClass) {
+	for _, ch := range slices.Sorted(maps.Keys(c.Mappings.ChannelClass)) {
 		if v := c.Mappings.ChannelClass[ch]; v != "reactive" && v != "proactive" {
 			bad("mappings.channel_class.%s: must be reactive or proactive, got %q", ch, v)
 		}
@@ -464,13 +465,4 @@ func or(v, def string) string {
 		return def
 	}
 	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

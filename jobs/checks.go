@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +40,7 @@ func checksFor(m models.Model) []check {
 	for _, c := range m.Meta.NotNull {
 		out = append(out, check{t, "not_null(" + c + ")", fmt.Sprintf("select count(*) from %s where %s is null", t, c), "NULL values", ""})
 	}
-	for _, c := range sortedKeys(m.Meta.Ranges) {
+	for _, c := range slices.Sorted(maps.Keys(m.Meta.Ranges)) {
 		r := m.Meta.Ranges[c]
 		var conds []string
 		bounds := ""

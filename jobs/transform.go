@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -58,8 +58,8 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	}
 	var vm []string
 	for _, s := range cfg.Sources {
-		for _, field := range sortedKeys(s.Values) {
-			for _, from := range sortedKeys(s.Values[field]) {
+		for _, field := range slices.Sorted(maps.Keys(s.Values)) {
+			for _, from := range slices.Sorted(maps.Keys(s.Values[field])) {
 				vm = append(vm, fmt.Sprintf("(%s, %s, %s, %s)", quote(s.Name), quote(field),
 					quote(strings.ToLower(strings.TrimSpace(from))), quote(s.Values[field][from])))
 			}
@@ -69,7 +69,7 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 		stmts = append(stmts, "insert into cfg.value_map values "+strings.Join(vm, ", "))
 	}
 	var cc []string
-	for _, ch := range sortedKeys(cfg.Mappings.ChannelClass) {
+	for _, ch := range slices.Sorted(maps.Keys(cfg.Mappings.ChannelClass)) {
 		cc = append(cc, fmt.Sprintf("(%s, %s)", quote(strings.ToLower(ch)), quote(cfg.Mappings.ChannelClass[ch])))
 	}
 	if len(cc) > 0 {
@@ -89,7 +89,7 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	}
 	stmts = append(stmts, "insert into cfg.maturity_factors values "+strings.Join(mf, ", "))
 	var cf []string
-	for _, t := range sortedKeys(cfg.Mappings.CustomerFacing) {
+	for _, t := range slices.Sorted(maps.Keys(cfg.Mappings.CustomerFacing)) {
 		cf = append(cf, fmt.Sprintf("(%s, %t)", quote(strings.ToLower(t)), cfg.Mappings.CustomerFacing[t]))
 	}
 	if len(cf) > 0 {
@@ -142,13 +142,4 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -32,3 +32,14 @@ create or replace macro cfg.size_class(employees) as (
 
 -- safe_div: a ratio with a zero denominator is NULL (DOMAIN.md §4).
 create or replace macro cfg.safe_div(n, d) as case when d is null or d = 0 then null else n / d end;
+
+-- version_order: the sort key that picks the version of a record known on
+-- as_of: versions updated by then first, newest first (a version without
+-- updated_at after those); when none was known yet, the oldest version.
+create or replace macro cfg.version_order(updated_at, as_of_end) as (
+    case
+        when updated_at < as_of_end then -epoch(updated_at)
+        when updated_at is null then 0
+        else 1e12 + epoch(updated_at)
+    end
+);

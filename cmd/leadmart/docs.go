@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"leadmart/config"
 	"leadmart/internal/dictionary"
 	"leadmart/jobs"
 	"leadmart/models"
@@ -37,12 +36,7 @@ func cmdDocs(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s\n", *static)
 		return nil
 	}
-	var cfg *config.Config
-	if *cfgPath != "" {
-		cfg, err = config.Load(*cfgPath)
-	} else {
-		cfg, err = config.Demo(".")
-	}
+	cfg, err := configOrDemo(*cfgPath)
 	if err != nil {
 		return err
 	}

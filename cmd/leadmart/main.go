@@ -8,11 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"syscall"
 	"time"
 
@@ -121,19 +122,10 @@ func cmdDemo(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(sum) {
+	for _, name := range slices.Sorted(maps.Keys(sum)) {
 		fmt.Fprintf(stdout, "%-40s %9d rows\n", name, sum[name])
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger) error {
@@ -222,13 +214,7 @@ func cmdRollback(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var cfg *config.Config
-	var err error
-	if *cfgPath != "" {
-		cfg, err = config.Load(*cfgPath)
-	} else {
-		cfg, err = config.Demo(".")
-	}
+	cfg, err := configOrDemo(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -253,4 +239,12 @@ func writeSummaryJSON(path string, res *jobs.Result) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// configOrDemo loads path, or the built-in demo configuration without one.
+func configOrDemo(path string) (*config.Config, error) {
+	if path != "" {
+		return config.Load(path)
+	}
+	return config.Demo(".")
 }

@@ -9,9 +9,10 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func New(cat *models.Catalog, runID, asOf string, publishedAt time.Time, columns
 		if cols, ok := columns[m.Name]; ok {
 			t.Columns = cols
 		} else {
-			for _, name := range sortedKeys(m.Meta.Columns) {
+			for _, name := range slices.Sorted(maps.Keys(m.Meta.Columns)) {
 				t.Columns = append(t.Columns, Column{Name: name, Description: m.Meta.Columns[name]})
 			}
 		}
@@ -157,15 +158,6 @@ func wrap(ss []string, q string) []string {
 	for i, s := range ss {
 		out[i] = q + s + q
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

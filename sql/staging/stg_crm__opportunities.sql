@@ -14,9 +14,7 @@ ranked as (
         p.as_of_end,
         row_number() over (
             partition by s.opportunity_id
-            order by (s.updated_at is null or s.updated_at < p.as_of_end) desc,
-                case when s.updated_at < p.as_of_end then epoch(s.updated_at) else -epoch(s.updated_at) end desc nulls last,
-                s._loaded_at desc, s._source_row desc
+            order by cfg.version_order(s.updated_at, p.as_of_end), s._loaded_at desc, s._source_row desc
         ) as version_rank
     from source as s, params as p
     where s.created_at < p.as_of_end
