@@ -9,27 +9,34 @@ versions as (
     select * from staging.stg_crm__opportunity_versions
 ),
 
-days as (
-    select date_day from core.dim_date
-),
-
 params as (
     select * from cfg.params
 ),
 
+-- The days at whose end each opportunity was open: from the day it was
+-- created to the day before it closed (or as_of). One series per
+-- opportunity keeps this linear in the output, where a join of days and
+-- opportunities on two inequalities would not be.
 open_days as (
     select
-        d.date_day,
-        d.date_day + interval 1 day as day_end,
-        o.opportunity_id,
-        o.business_unit,
-        o.fx_rate
-    from days as d
-    cross join params as p
-    join opportunities as o
-        on o.created_at < d.date_day + interval 1 day
-        and (o.closed_at is null or o.closed_at >= d.date_day + interval 1 day)
-    where d.date_day >= p.history_start
+        opportunity_id,
+        business_unit,
+        fx_rate,
+        date_day::date as date_day,
+        date_day::date + interval 1 day as day_end
+    from (
+        select
+            o.opportunity_id,
+            o.business_unit,
+            o.fx_rate,
+            unnest(generate_series(
+                greatest(o.created_at::date, p.history_start)::timestamp,
+                least(p.as_of, coalesce((o.closed_at - interval 1 day)::date, p.as_of))::timestamp,
+                interval 1 day
+            )) as date_day
+        from opportunities as o
+        cross join params as p
+    )
 ),
 
 -- The version of each open opportunity that was current at the end of the day.
