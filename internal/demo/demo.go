@@ -111,7 +111,7 @@ func Generate(dir string, opt Options) (Summary, error) {
 		sum:   Summary{},
 	}
 	steps := []func() error{
-		g.writeReps, g.writeAccounts, g.writeCustomers, g.writeBenchmarks, g.writeCampaigns,
+		g.writeReps, g.writeAccounts, g.writeBenchmarks, g.writeCampaigns,
 		g.writeLeads, g.flushAccounts, g.writeInvoices, g.writeFX, g.writeSalesCost, g.writeSurvey, g.writeFinancials,
 	}
 	for _, s := range steps {
@@ -129,7 +129,7 @@ func (g *gen) path(rel string) (string, error) {
 	return p, os.MkdirAll(filepath.Dir(p), 0o755)
 }
 
-// day returns a uniformly random time between a and b.
+// between returns a uniformly random time between a and b, to the minute.
 func (g *gen) between(a, b time.Time) time.Time {
 	if !b.After(a) {
 		return a
@@ -342,8 +342,6 @@ func (g *gen) flushAccounts() error {
 	}
 	return w.close()
 }
-
-func (g *gen) writeCustomers() error { return nil } // written with invoices, once customers are final
 
 func (g *gen) writeBenchmarks() error {
 	w, err := g.csv("reference/industry_benchmark.csv", []string{"industry", "spend_per_employee"})
