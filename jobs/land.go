@@ -23,7 +23,7 @@ import (
 type Reader interface {
 	// Files lists the extract files to land, in a stable order.
 	Files() ([]string, error)
-	// Read loads one file into table: all columns as text, plus _source_row.
+	// Read loads one file into table in file order: rowid + 1 is the data row.
 	Read(ctx context.Context, conn *sql.Conn, path, table string) ([]file.Reject, error)
 	// HeaderLines precede the first data row (for line numbers in errors).
 	HeaderLines() int64
@@ -132,7 +132,8 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return b, err
 	}
-	if err := w.exec(ctx, fmt.Sprintf("copy (select * exclude (_source_row) from %s order by _source_row) to %s (format parquet, compression zstd)",
+	// Insertion order is preserved, so the copy keeps the file's row order without a sort.
+	if err := w.exec(ctx, fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)",
 		tmp, quote(dst+".tmp"))); err != nil {
 		return b, fmt.Errorf("write raw parquet %s: %w", rel, err)
 	}
@@ -147,7 +148,7 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 		sels = append(sels, e.strict())
 	}
 	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
-	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "_source_row",
+	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "rowid + 1",
 		fmt.Sprintf("timestamp '%s'", loadedAt.UTC().Format("2006-01-02 15:04:05.000000")))
 
 	tx, err := w.conn.BeginTx(ctx, nil)
@@ -162,7 +163,7 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	if err != nil {
 		tx.Rollback()
 		if strings.Contains(err.Error(), badValueMarker) {
-			if berr := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines()); berr != nil {
+			if berr := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines(), rejects); berr != nil {
 				return b, berr
 			}
 		}
@@ -274,9 +275,7 @@ func typedColumns(ent models.Entity, s config.Source, header []string, path stri
 func headerList(h []string) string {
 	var cols []string
 	for _, c := range h {
-		if c != "_source_row" {
-			cols = append(cols, fmt.Sprintf("%q", c))
-		}
+		cols = append(cols, fmt.Sprintf("%q", c))
 	}
 	return strings.Join(cols, ", ")
 }
@@ -330,19 +329,19 @@ func castExpr(t models.Type, v string, d config.CSVDialect) string {
 
 // firstBadValue fails on the first value that is present but does not parse
 // as its canonical type, naming file, line and column.
-func firstBadValue(ctx context.Context, conn *sql.Conn, table string, cols []column, path string, headerLines int64) error {
+func firstBadValue(ctx context.Context, conn *sql.Conn, table string, cols []column, path string, headerLines int64, rejects []file.Reject) error {
 	var parts []string
 	for _, c := range cols {
 		if c.source == "" || c.field.Type == models.Text {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("select _source_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
+		parts = append(parts, fmt.Sprintf("select rowid + 1 as data_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
 			quote(c.source), quote(string(c.field.Name)), c.text, table, c.text, c.typed))
 	}
 	if len(parts) == 0 {
 		return nil
 	}
-	q := "select _source_row, col, field, val, count(*) over () from (" + strings.Join(parts, " union all ") + ") order by _source_row, col limit 1"
+	q := "select data_row, col, field, val, count(*) over () from (" + strings.Join(parts, " union all ") + ") order by data_row, col limit 1"
 	var row, n int64
 	var col, field, val string
 	err := conn.QueryRowContext(ctx, q).Scan(&row, &col, &field, &val, &n)
@@ -363,5 +362,17 @@ func firstBadValue(ctx context.Context, conn *sql.Conn, table string, cols []col
 		more = fmt.Sprintf(" (%d bad values in all)", n)
 	}
 	return fmt.Errorf("%w: %s line %d, column %q: cannot parse %q as %s for field %s%s",
-		ErrBadInput, path, row+headerLines, col, val, kind, field, more)
+		ErrBadInput, path, fileLine(row, headerLines, rejects), col, val, kind, field, more)
+}
+
+// fileLine turns a data row into the file's line: after the header, and
+// after the rejected lines that came before it (rejects are sorted by line).
+func fileLine(dataRow, headerLines int64, rejects []file.Reject) int64 {
+	line := dataRow + headerLines
+	for _, r := range rejects {
+		if r.Line <= line {
+			line++
+		}
+	}
+	return line
 }

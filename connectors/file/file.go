@@ -1,6 +1,6 @@
 // Package file reads extract files (CSV, NDJSON, Parquet, XLSX) into a DuckDB
-// table as they are: every column as text, plus _source_row, the 1-based data
-// row in the file. Typing and mapping happen later, in landing.
+// table as they are, in file order: the table's rowid + 1 is the data row.
+// CSV columns are read as text; typing and mapping happen later, in landing.
 package file
 
 import (
@@ -48,7 +48,7 @@ func (s *Source) Files() ([]string, error) {
 }
 
 // HeaderLines is how many lines precede the first data row: a data row's
-// line number is _source_row + HeaderLines.
+// line number is its data row + HeaderLines (+ the rejected lines before it).
 func (s *Source) HeaderLines() int64 {
 	switch s.cfg.Format {
 	case "csv", "xlsx":
@@ -57,21 +57,19 @@ func (s *Source) HeaderLines() int64 {
 	return 0
 }
 
-// Read loads path into table (schema-qualified, created here) with all
-// source columns as VARCHAR and _source_row first. It returns the lines it
-// had to reject.
+// Read loads path into table (schema-qualified, created here) in file order,
+// so that rowid + 1 is the data row (lines it rejects excluded). It returns
+// the lines it had to reject. The caller's connection must preserve insertion order.
 func (s *Source) Read(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
 	switch s.cfg.Format {
 	case "csv":
 		return s.readCSV(ctx, conn, path, table)
 	case "ndjson":
 		return nil, exec(ctx, conn, fmt.Sprintf(
-			`create table %s as select row_number() over () as _source_row, * from read_json(%s, format='newline_delimited', sample_size=-1)`,
+			`create table %s as select * from read_json(%s, format='newline_delimited', sample_size=-1)`,
 			table, quote(path)))
 	case "parquet":
-		return nil, exec(ctx, conn, fmt.Sprintf(
-			`create table %s as select file_row_number + 1 as _source_row, * exclude (file_row_number) from read_parquet(%s, file_row_number=true)`,
-			table, quote(path)))
+		return nil, exec(ctx, conn, fmt.Sprintf(`create table %s as select * from read_parquet(%s)`, table, quote(path)))
 	case "xlsx":
 		return nil, s.readXLSX(ctx, conn, path, table)
 	}
@@ -102,7 +100,7 @@ func (s *Source) readCSV(ctx context.Context, conn *sql.Conn, path, table string
 	// sniffer, decides how numbers and dates are parsed. Rows with the wrong
 	// number of fields are set aside with their line number instead of
 	// failing the whole file.
-	q := fmt.Sprintf(`create table %s as select row_number() over () as _source_row, * from read_csv(%s,
+	q := fmt.Sprintf(`create table %s as select * from read_csv(%s,
 		header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, strict_mode=true,
 		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false)`,
 		table, quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding),
@@ -163,7 +161,7 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 	for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
 		header = header[:len(header)-1]
 	}
-	cols := []string{"_source_row BIGINT"}
+	var cols []string
 	for _, h := range header {
 		cols = append(cols, ident(strings.TrimSpace(h))+" VARCHAR")
 	}
@@ -177,7 +175,7 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 			return err
 		}
 		n := int64(0)
-		vals := make([]driver.Value, len(header)+1)
+		vals := make([]driver.Value, len(header))
 		for rows.Next() {
 			cells, err := rows.Columns()
 			if err != nil {
@@ -185,11 +183,10 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 				return err
 			}
 			n++
-			vals[0] = n
 			for i := range header {
-				vals[i+1] = nil
+				vals[i] = nil
 				if i < len(cells) && cells[i] != "" {
-					vals[i+1] = cells[i]
+					vals[i] = cells[i]
 				}
 			}
 			if err := app.AppendRow(vals...); err != nil {

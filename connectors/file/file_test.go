@@ -78,7 +78,7 @@ func TestReadCSV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(rows(t, c, "select concat_ws('|', _source_row, id, name) from landing.t order by _source_row"), ";")
+			got := strings.Join(rows(t, c, "select concat_ws('|', rowid + 1, id, name) from landing.t order by rowid"), ";")
 			if got != tc.want {
 				t.Errorf("rows: got %q, want %q", got, tc.want)
 			}
@@ -113,7 +113,7 @@ func TestReadXLSX(t *testing.T) {
 	if _, err := src.Read(context.Background(), c, p, "landing.x"); err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(rows(t, c, "select concat_ws('|', _source_row, business_unit, coalesce(amount, 'NULL')) from landing.x order by 1"), ";")
+	got := strings.Join(rows(t, c, "select concat_ws('|', rowid + 1, business_unit, coalesce(amount, 'NULL')) from landing.x order by rowid"), ";")
 	if want := "1|BU_A|12.5;2|BU_B|NULL;3|BU_C|3"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
