@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
 )
@@ -160,4 +161,19 @@ func appendTo(t *testing.T, path, text string) {
 	_, err = f.WriteString(text)
 	must(t, err)
 	must(t, f.Close())
+}
+
+// A second run on a warehouse that a run holds fails at once with ErrLocked.
+func TestConcurrentRunIsLocked(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	whtest.MustRun(t, dir, asOf)
+	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
+	must(t, err)
+	w, err := jobs.OpenWarehouse(t.Context(), cfg)
+	must(t, err)
+	defer w.Close()
+	_, err = whtest.Run(t, dir, asOf)
+	if !errors.Is(err, jobs.ErrLocked) {
+		t.Fatalf("got %v, want ErrLocked", err)
+	}
 }
