@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+	log := newLogger(stderr)
 	var err error
 	switch args[0] {
 	case "run":
@@ -247,4 +247,15 @@ func configOrDemo(path string) (*config.Config, error) {
 		return config.Load(path)
 	}
 	return config.Demo(".")
+}
+
+// newLogger logs for people on a terminal and JSON lines otherwise (cron,
+// schedulers, log collectors), with the same structured fields.
+func newLogger(stderr io.Writer) zerolog.Logger {
+	if f, ok := stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+		}
+	}
+	return zerolog.New(stderr).With().Timestamp().Logger()
 }
