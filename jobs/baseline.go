@@ -95,23 +95,13 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 }
 
 func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]string, error) {
-	rows, err := w.conn.QueryContext(ctx, "describe select * from "+scan)
+	_, rows, err := w.queryAll(ctx, "describe select * from "+scan)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		out = append(out, fmt.Sprint(vals[0]))
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprint(r[0])
 	}
-	return out, rows.Err()
+	return out, nil
 }

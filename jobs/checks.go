@@ -131,26 +131,16 @@ func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog)
 	return out, nil
 }
 
-// sampleRows renders a few failing rows as "(a, b); (c, d)" for the error message.
+// sampleRows renders a few failing rows as "(a=1, b=2); (a=3, b=4)" for the error message.
 func sampleRows(ctx context.Context, w *Warehouse, q string) string {
-	rows, err := w.conn.QueryContext(ctx, q)
+	cols, rows, err := w.queryAll(ctx, q)
 	if err != nil {
 		return "(sample failed: " + err.Error() + ")"
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			break
-		}
-		cells := make([]string, len(vals))
-		for i, v := range vals {
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
 			cells[i] = cols[i] + "=" + formatValue(v)
 		}
 		out = append(out, "("+strings.Join(cells, ", ")+")")

@@ -121,6 +121,32 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	return nil
 }
 
+// queryAll runs a small query and returns its column names and rows.
+func (w *Warehouse) queryAll(ctx context.Context, q string) ([]string, [][]any, error) {
+	rows, err := w.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, vals)
+	}
+	return cols, out, rows.Err()
+}
+
 // Conn is the run's single DuckDB session.
 func (w *Warehouse) Conn() *sql.Conn { return w.conn }
 
