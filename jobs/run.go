@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -118,7 +120,8 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		t := time.Now()
 		return func() {
 			res.Stages[name] = time.Since(t)
-			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).Msg("step done")
+			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).
+				Int64("peak_rss_mib", peakRSSMiB()).Msg("step done")
 		}
 	}
 	done := step("land")
@@ -201,4 +204,22 @@ func writeDictionary(dir string, cat *models.Catalog, pub Publication) error {
 	}
 	d := dictionary.New(cat, pub.RunID, pub.AsOf.Format(time.DateOnly), pub.PublishedAt, cols, rows)
 	return d.Write(filepath.Join(dir, DocsDir))
+}
+
+// peakRSSMiB is the process's resident-memory high-water mark so far
+// (VmHWM), logged after each step to show which one sets the peak; 0 where
+// /proc is not available.
+func peakRSSMiB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
