@@ -98,7 +98,7 @@ func BenchmarkPublish(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer w.Close()
-	tables, err := describe(ctx, w, cat.Published())
+	tables, err := describe(ctx, w, cat.Published(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,26 +172,44 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	}
 	b.rows, _ = res.RowsAffected()
 	b.rejected = int64(len(rejects))
-	keys := make([]string, len(s.PrimaryKey))
-	for i, k := range s.PrimaryKey {
-		keys[i] = ident(k)
+	// Duplicate keys are counted on the landing table, which holds exactly
+	// this batch, not on the raw table that grows every night.
+	var keys []string
+	for _, c := range exprs {
+		if slices.Contains(s.PrimaryKey, c.field.Name) {
+			keys = append(keys, c.typed)
+		}
 	}
 	var dups int64
-	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s where _batch_id = ?",
-		strings.Join(keys, ", "), ent.RawTable()), b.id).Scan(&dups); err != nil {
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s",
+		strings.Join(keys, ", "), tmp)).Scan(&dups); err != nil {
 		return b, fmt.Errorf("count duplicate keys: %w", err)
 	}
-	for _, rj := range rejects {
-		if _, err := tx.ExecContext(ctx, "insert into ops.rejected_rows values (?, ?, ?, ?, ?, ?, ?)",
-			runID, b.id, s.Name, path, rj.Line, rj.Message, rj.Text); err != nil {
-			return b, err
-		}
+	if err := recordRejects(ctx, tx, rejects, runID, b.id, s.Name, path); err != nil {
+		return b, err
 	}
 	if _, err := tx.ExecContext(ctx, "insert into ops.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC()); err != nil {
 		return b, err
 	}
 	return b, tx.Commit()
+}
+
+// recordRejects writes the rejected lines in one statement per 500 lines.
+func recordRejects(ctx context.Context, tx *sql.Tx, rejects []file.Reject, runID, batchID, source, path string) error {
+	for start := 0; start < len(rejects); start += 500 {
+		chunk := rejects[start:min(start+500, len(rejects))]
+		vals := make([]string, len(chunk))
+		args := make([]any, 0, 7*len(chunk))
+		for i, rj := range chunk {
+			vals[i] = "(?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, runID, batchID, source, path, rj.Line, rj.Message, rj.Text)
+		}
+		if _, err := tx.ExecContext(ctx, "insert into ops.rejected_rows values "+strings.Join(vals, ", "), args...); err != nil {
+			return fmt.Errorf("record rejected lines: %w", err)
+		}
+	}
+	return nil
 }
 
 func fileHash(path string) (string, error) {

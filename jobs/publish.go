@@ -61,9 +61,46 @@ func hook(stage string) {
 	}
 }
 
+// publicationColumns describe mart.publication, in every target.
+var publicationColumns = []Column{
+	{Name: "run_id", Type: "VARCHAR", Description: "The run that published this version."},
+	{Name: "as_of", Type: "DATE", Description: "The date every KPI of this publication is computed as of."},
+	{Name: "published_at", Type: "TIMESTAMP", Description: "When the publication was written (UTC)."},
+	{Name: "table_name", Type: "VARCHAR", Description: "A published table."},
+	{Name: "row_count", Type: "BIGINT", Description: "Its number of rows."},
+	{Name: "description", Type: "VARCHAR", Description: "What the table is."},
+}
+
+const publicationDescription = "One row per published table: the run that published it, its as_of date and row count."
+
+// writePublicationTable builds cfg.publication in the work database; every
+// target publishes it as publication beside the tables it describes.
+func writePublicationTable(ctx context.Context, w *Warehouse, pub Publication) error {
+	defs := make([]string, len(publicationColumns))
+	for i, c := range publicationColumns {
+		defs[i] = c.Name + " " + c.Type
+	}
+	if err := w.exec(ctx, "create or replace table cfg.publication ("+strings.Join(defs, ", ")+")"); err != nil {
+		return err
+	}
+	var vals []string
+	var args []any
+	for _, t := range pub.Tables {
+		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
+		args = append(args, pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description)
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	return w.exec(ctx, "insert into cfg.publication values "+strings.Join(vals, ", "), args...)
+}
+
 // Publish prepares every target, then switches them. A failure before the
 // switch leaves every live publication as it was.
 func Publish(ctx context.Context, w *Warehouse, pub Publication, targets []Target, log zerolog.Logger) error {
+	if err := writePublicationTable(ctx, w, pub); err != nil {
+		return fmt.Errorf("record publication: %w", err)
+	}
 	for i, t := range targets {
 		start := time.Now()
 		err := t.Prepare(ctx, w, pub)
@@ -84,29 +121,32 @@ func Publish(ctx context.Context, w *Warehouse, pub Publication, targets []Targe
 	return nil
 }
 
-// describe fills in each table's row count and columns from the work database.
-func describe(ctx context.Context, w *Warehouse, ms []models.Model) ([]PublishedTable, error) {
+// describe fills in each table's columns from the work database, and its
+// row count from rows (what Transform counted); a table missing there is counted.
+func describe(ctx context.Context, w *Warehouse, ms []models.Model, rows map[string]int64) ([]PublishedTable, error) {
 	var out []PublishedTable
 	for _, m := range ms {
 		t := PublishedTable{Model: m}
-		if err := w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&t.Rows); err != nil {
+		if n, ok := rows[m.Qualified()]; ok {
+			t.Rows = n
+		} else if err := w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&t.Rows); err != nil {
 			return nil, err
 		}
-		rows, err := w.conn.QueryContext(ctx, `select column_name, data_type from duckdb_columns()
+		cols, err := w.conn.QueryContext(ctx, `select column_name, data_type from duckdb_columns()
 			where schema_name = ? and table_name = ? order by column_index`, m.Schema, m.Name)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
+		for cols.Next() {
 			var c Column
-			if err := rows.Scan(&c.Name, &c.Type); err != nil {
-				rows.Close()
+			if err := cols.Scan(&c.Name, &c.Type); err != nil {
+				cols.Close()
 				return nil, err
 			}
 			c.Description = m.Meta.Columns[c.Name]
 			t.Columns = append(t.Columns, c)
 		}
-		rows.Close()
+		cols.Close()
 		out = append(out, t)
 	}
 	return out, nil
@@ -196,9 +236,7 @@ func fillPublication(ctx context.Context, w *Warehouse, pub Publication) (err er
 		}
 		err = w.exec(ctx, "commit")
 	}()
-	stmts := []string{"create schema pub.mart",
-		`create table pub.mart.publication (run_id varchar, as_of date, published_at timestamp, table_name varchar,
-			row_count bigint, description varchar)`}
+	stmts := []string{"create schema pub.mart", "create table pub.mart.publication as select * from cfg.publication"}
 	for _, q := range stmts {
 		if err := w.exec(ctx, q); err != nil {
 			return fmt.Errorf("publish: %w", err)
@@ -222,19 +260,10 @@ func fillPublication(ctx context.Context, w *Warehouse, pub Publication) (err er
 				return fmt.Errorf("describe %s: %w", target, err)
 			}
 		}
-		if err := w.exec(ctx, `insert into pub.mart.publication values (?, ?, ?, ?, ?, ?)`,
-			pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), m.Name, t.Rows, m.Meta.Description); err != nil {
-			return fmt.Errorf("record publication: %w", err)
-		}
 	}
-	comments := []string{
-		`comment on table pub.mart.publication is 'One row per published table: the run that published it, its as_of date and row count.'`,
-		`comment on column pub.mart.publication.run_id is 'The run that published this version.'`,
-		`comment on column pub.mart.publication.as_of is 'The date every KPI of this publication is computed as of.'`,
-		`comment on column pub.mart.publication.published_at is 'When the publication was written (UTC).'`,
-		`comment on column pub.mart.publication.table_name is 'A published table in schema mart.'`,
-		`comment on column pub.mart.publication.row_count is 'Its number of rows.'`,
-		`comment on column pub.mart.publication.description is 'What the table is.'`,
+	comments := []string{"comment on table pub.mart.publication is " + quote(publicationDescription)}
+	for _, c := range publicationColumns {
+		comments = append(comments, fmt.Sprintf("comment on column pub.mart.publication.%s is %s", c.Name, quote(c.Description)))
 	}
 	for _, q := range comments {
 		if err := w.exec(ctx, q); err != nil {

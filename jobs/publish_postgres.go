@@ -34,27 +34,14 @@ func (p *postgresTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicat
 	if err := p.pub.Connect(ctx, dsn); err != nil {
 		return err
 	}
-	// mart.publication travels with the tables it describes.
-	if err := w.exec(ctx, "create or replace table cfg.publication (run_id varchar, as_of date, published_at timestamp, table_name varchar, row_count bigint, description varchar)"); err != nil {
-		return err
+	// mart.publication travels with the tables it describes (Publish built it).
+	pubTable := postgres.Table{Name: "publication", Source: "cfg.publication", Key: []string{"table_name"},
+		Description: publicationDescription}
+	for _, c := range publicationColumns {
+		pubTable.Columns = append(pubTable.Columns, postgres.Column{Name: c.Name, Type: c.Type, Description: c.Description})
 	}
-	tables := []postgres.Table{{
-		Name: "publication", Source: "cfg.publication", Key: []string{"table_name"},
-		Description: "One row per published table: the run that published it, its as_of date and row count.",
-		Columns: []postgres.Column{
-			{Name: "run_id", Type: "VARCHAR", Description: "The run that published this version."},
-			{Name: "as_of", Type: "DATE", Description: "The date every KPI of this publication is computed as of."},
-			{Name: "published_at", Type: "TIMESTAMP", Description: "When the publication was written (UTC)."},
-			{Name: "table_name", Type: "VARCHAR", Description: "A published table."},
-			{Name: "row_count", Type: "BIGINT", Description: "Its number of rows."},
-			{Name: "description", Type: "VARCHAR", Description: "What the table is."},
-		},
-	}}
+	tables := []postgres.Table{pubTable}
 	for _, t := range pub.Tables {
-		if err := w.exec(ctx, "insert into cfg.publication values (?, ?, ?, ?, ?, ?)",
-			pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description); err != nil {
-			return err
-		}
 		pt := postgres.Table{Name: t.Model.Name, Description: t.Model.Meta.Description, Source: t.Model.Qualified()}
 		if len(t.Model.Meta.Unique) > 0 {
 			pt.Key = t.Model.Meta.Unique[0]

@@ -152,7 +152,12 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		res.MatchRate = rate.Float64
 	}
 	done = step("publish")
-	tables, err := describe(ctx, w, cat.Published())
+	built := map[string]ModelResult{}
+	rows := map[string]int64{}
+	for _, m := range res.Models {
+		built[m.Model], rows[m.Model] = m, m.Rows
+	}
+	tables, err := describe(ctx, w, cat.Published(), rows)
 	if err != nil {
 		return fmt.Errorf("describe published tables: %w", err)
 	}
@@ -167,10 +172,6 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	}
 	log.Debug().Int64("duration_ms", time.Since(t).Milliseconds()).Msg("data dictionary written")
 	done()
-	built := map[string]ModelResult{}
-	for _, m := range res.Models {
-		built[m.Model] = m
-	}
 	for _, t := range pub.Tables {
 		b := built[t.Model.Qualified()]
 		res.Tables = append(res.Tables, ModelResult{Model: "mart." + t.Model.Name, Rows: t.Rows, Duration: b.Duration})
