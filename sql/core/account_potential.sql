@@ -14,19 +14,12 @@ peer_groups as (
     select * from core.potential_peer_groups
 ),
 
-benchmarks as (
-    select * from staging.stg_reference__industry_benchmarks
+estimates as (
+    select * from core.potential_candidates where subject = 'account'
 ),
 
 params as (
     select * from cfg.params
-),
-
--- An account without an employee count takes the median of its industry
--- (else of all accounts), so that every account gets a potential; the flag
--- says so.
-median_employees as (
-    select industry, median(employees) as employees from accounts where employees > 0 group by industry
 ),
 
 base as (
@@ -36,29 +29,20 @@ base as (
         a.industry,
         a.size_class,
         a.employees,
-        coalesce(a.employees, mi.employees, (select median(employees) from accounts where employees > 0)) as model_employees,
+        -- potential_candidates imputes the industry's median for the models
         a.employees is null as is_employees_imputed,
         a.potential_estimate,
         coalesce(t.revenue_t12m, 0) as revenue_t12m,
         coalesce(t.margin_t12m, 0) as margin_t12m
     from accounts as a
     left join revenue as t on t.account_key = a.account_key
-    left join median_employees as mi on mi.industry = a.industry
 ),
 
 -- Each method's value, where the method has its inputs.
 candidates as (
     select account_key, 'crm_estimate' as method, potential_estimate as value from base where potential_estimate > 0
     union all
-    select b.account_key, 'benchmark', b.model_employees * bm.spend_per_employee
-    from base as b
-    join benchmarks as bm on bm.industry = b.industry
-    where b.model_employees > 0
-    union all
-    select b.account_key, 'peer_model', b.model_employees * pg.peer_rate
-    from base as b
-    join peer_groups as pg on pg.industry is not distinct from b.industry and pg.size_class = b.size_class
-    where b.model_employees > 0 and pg.peer_rate > 0
+    select subject_key, method, value from estimates
 ),
 
 chosen as (

@@ -27,12 +27,8 @@ account_potential as (
     select * from core.account_potential
 ),
 
-peer_groups as (
-    select * from core.potential_peer_groups
-),
-
-benchmarks as (
-    select * from staging.stg_reference__industry_benchmarks
+estimates as (
+    select * from core.potential_candidates where subject = 'lead'
 ),
 
 params as (
@@ -79,24 +75,12 @@ first_response as (
 -- A lead without an account yet is prioritised by the potential of its
 -- peers: the lead's industry and size through the same methods as accounts
 -- (the rep's account estimate does not exist yet).
-lead_estimates as (
-    select l.lead_id, 'benchmark' as method, l.employees * bm.spend_per_employee as value
-    from leads as l
-    join benchmarks as bm on bm.industry = l.industry
-    where l.employees > 0
-    union all
-    select l.lead_id, 'peer_model', l.employees * pg.peer_rate
-    from leads as l
-    join peer_groups as pg on pg.industry is not distinct from l.industry and pg.size_class = cfg.size_class(l.employees)
-    where l.employees > 0 and pg.peer_rate > 0
-),
-
 lead_estimate as (
-    select e.lead_id, e.value
-    from lead_estimates as e
+    select e.subject_key as lead_id, e.value
+    from estimates as e
     cross join params as p
     where list_position(p.potential_methods, e.method) is not null
-    qualify row_number() over (partition by e.lead_id order by list_position(p.potential_methods, e.method)) = 1
+    qualify row_number() over (partition by e.subject_key order by list_position(p.potential_methods, e.method)) = 1
 ),
 
 -- The smallest potential in the A and B classes: an estimate at or above it

@@ -1,0 +1,53 @@
+-- The potential each estimating method gives (DOMAIN.md §4), for every
+-- account and for every lead: benchmark = employees x the industry's spend
+-- per employee; peer_model = employees x the peer group's rate. The rep's
+-- estimate is the account's own (account_potential adds it).
+with accounts as (
+    select * from core.dim_account
+),
+
+leads as (
+    select * from staging.stg_crm__leads
+),
+
+peer_groups as (
+    select * from core.potential_peer_groups
+),
+
+benchmarks as (
+    select * from staging.stg_reference__industry_benchmarks
+),
+
+-- An account without an employee count takes the median of its industry
+-- (else of all accounts), so that every account gets a potential.
+median_employees as (
+    select industry, median(employees) as employees from accounts where employees > 0 group by industry
+),
+
+subjects as (
+    select
+        'account' as subject,
+        a.account_key as subject_key,
+        a.industry,
+        a.size_class,
+        coalesce(a.employees, mi.employees, (select median(employees) from accounts where employees > 0)) as employees
+    from accounts as a
+    left join median_employees as mi on mi.industry = a.industry
+    union all
+    select 'lead', lead_id, industry, cfg.size_class(employees), employees
+    from leads
+),
+
+final as (
+    select s.subject, s.subject_key, 'benchmark' as method, s.employees * bm.spend_per_employee as value
+    from subjects as s
+    join benchmarks as bm on bm.industry = s.industry
+    where s.employees > 0
+    union all
+    select s.subject, s.subject_key, 'peer_model', s.employees * pg.peer_rate
+    from subjects as s
+    join peer_groups as pg on pg.industry is not distinct from s.industry and pg.size_class = s.size_class
+    where s.employees > 0 and pg.peer_rate > 0
+)
+
+select * from final
