@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,12 +73,17 @@ type Source struct {
 	System string `yaml:"system"`
 	// Entity is the canonical entity within the system, e.g. lead. Required.
 	Entity string `yaml:"entity"`
-	// Connector kind. Default "file" (the only one in this version).
+	// Connector kind: file (default), sql or rest.
 	Connector string `yaml:"connector"`
-	// Path is a file or glob, relative to the config file. Required.
+	// Path is a file or glob, relative to the config file. Required for file sources.
 	Path string `yaml:"path"`
 	// Format: csv, ndjson, parquet or xlsx. Default: from the file extension.
+	// SQL and REST sources are extracted to Parquet.
 	Format string `yaml:"format"`
+	// SQL is the query of a sql source.
+	SQL SQLSource `yaml:"sql"`
+	// REST is the endpoint of a rest source.
+	REST RESTSource `yaml:"rest"`
 	// CSV is the dialect of csv files.
 	CSV CSVDialect `yaml:"csv"`
 	// Sheet of an xlsx workbook. Default: the first sheet.
@@ -93,6 +99,51 @@ type Source struct {
 	SourceSystem string `yaml:"source_system"`
 	// PrimaryKey of the entity. Default: the canonical key.
 	PrimaryKey []string `yaml:"primary_key"`
+}
+
+// SQLSource is a query against a SQL database, streamed to raw Parquet.
+type SQLSource struct {
+	// Driver: pgx (PostgreSQL) or duckdb. Default pgx.
+	Driver string `yaml:"driver"`
+	// DSNEnv names the environment variable holding the connection string;
+	// the string itself is never written to the config or the logs. Required.
+	DSNEnv string `yaml:"dsn_env"`
+	// Query selects the extract; its column names are the source columns. Required.
+	Query string `yaml:"query"`
+	// Watermark is a column of the query (a number or an ISO-8601 timestamp):
+	// each run extracts only the rows where it is at least the largest value
+	// landed before. Empty: the whole query every run.
+	Watermark string `yaml:"watermark"`
+}
+
+// RESTSource is a paginated JSON endpoint, streamed to raw Parquet.
+type RESTSource struct {
+	// URL of the first page. Required.
+	URL string `yaml:"url"`
+	// TokenEnv names the environment variable holding a bearer token. Optional.
+	TokenEnv string `yaml:"token_env"`
+	// Records is the dotted path to the array of records in a page, e.g. "data".
+	// Empty: the page is the array.
+	Records string `yaml:"records"`
+	// Next is the dotted path to the next page in a page, e.g. "links.next":
+	// a URL (absolute or relative to the page's), or a cursor when CursorParam
+	// is set. Missing, null or "" ends the extraction. Empty: one page.
+	Next string `yaml:"next"`
+	// CursorParam is the query parameter that carries the cursor read at Next.
+	CursorParam string `yaml:"cursor_param"`
+	// PageSize, when set, is sent as the PageSizeParam query parameter.
+	PageSize int `yaml:"page_size"`
+	// PageSizeParam. Default "limit".
+	PageSizeParam string `yaml:"page_size_param"`
+	// Watermark is a record field (a number or an ISO-8601 timestamp); the
+	// largest value landed is sent as the SinceParam query parameter.
+	Watermark string `yaml:"watermark"`
+	// SinceParam. Default "updated_since".
+	SinceParam string `yaml:"since_param"`
+	// Retries of a request that failed with a network error, 429 or 5xx. Default 3.
+	Retries int `yaml:"retries"`
+	// TimeoutSeconds per request. Default 60.
+	TimeoutSeconds int `yaml:"timeout_seconds"`
 }
 
 // CSVDialect describes how a CSV file is written.
@@ -255,6 +306,22 @@ func (c *Config) applyDefaults() {
 		s := &c.Sources[i]
 		s.Connector = or(s.Connector, "file")
 		s.SourceSystem = or(s.SourceSystem, s.System)
+		switch s.Connector {
+		case "sql":
+			s.Format = "parquet"
+			s.SQL.Driver = or(s.SQL.Driver, "pgx")
+		case "rest":
+			s.Format = "parquet"
+			r := &s.REST
+			r.PageSizeParam = or(r.PageSizeParam, "limit")
+			r.SinceParam = or(r.SinceParam, "updated_since")
+			if r.Retries == 0 {
+				r.Retries = 3
+			}
+			if r.TimeoutSeconds == 0 {
+				r.TimeoutSeconds = 60
+			}
+		}
 		if s.Format == "" {
 			s.Format = strings.TrimPrefix(strings.ToLower(filepath.Ext(s.Path)), ".")
 			if s.Format == "json" || s.Format == "jsonl" {
@@ -352,11 +419,33 @@ func (c *Config) Validate() error {
 			bad("%s: %v", at, err)
 			continue
 		}
-		if s.Connector != "file" {
-			bad("%s.connector: unknown connector %q (known: file)", at, s.Connector)
+		switch s.Connector {
+		case "file":
+			if s.Path == "" {
+				bad("%s.path: required", at)
+			}
+		case "sql":
+			if s.SQL.Driver != "pgx" && s.SQL.Driver != "duckdb" {
+				bad("%s.sql.driver: unknown driver %q (known: pgx, duckdb)", at, s.SQL.Driver)
+			}
+			if s.SQL.DSNEnv == "" {
+				bad("%s.sql.dsn_env: required (the environment variable holding the connection string)", at)
+			}
+			if strings.TrimSpace(s.SQL.Query) == "" {
+				bad("%s.sql.query: required", at)
+			}
+		case "rest":
+			if u, err := url.Parse(s.REST.URL); s.REST.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+				bad("%s.rest.url: required, an http or https URL, got %q", at, s.REST.URL)
+			}
+			if s.REST.PageSize < 0 || s.REST.Retries < 0 || s.REST.TimeoutSeconds < 0 {
+				bad("%s.rest: page_size, retries and timeout_seconds must be >= 0", at)
+			}
+		default:
+			bad("%s.connector: unknown connector %q (known: file, sql, rest)", at, s.Connector)
 		}
-		if s.Path == "" {
-			bad("%s.path: required", at)
+		if s.Connector != "file" && s.Path != "" {
+			bad("%s.path: only file sources have a path (this one is %s)", at, s.Connector)
 		}
 		switch s.Format {
 		case "csv", "ndjson", "parquet", "xlsx":

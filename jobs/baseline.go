@@ -40,6 +40,9 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 	}
 	defer w.Close()
 	for _, s := range cfg.Sources {
+		if s.Connector != "file" {
+			return 0, fmt.Errorf("source %s: the engine baseline reads file sources only, not %s", s.Name, s.Connector)
+		}
 		ent, err := models.Lookup(s.System, s.Entity)
 		if err != nil {
 			return 0, err

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -16,7 +17,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
+	"leadmart/connectors/extract"
 	"leadmart/connectors/file"
+	"leadmart/connectors/rest"
+	"leadmart/connectors/sqldb"
 	"leadmart/models"
 )
 
@@ -41,6 +45,63 @@ func newReader(cfg *config.Config, s config.Source) (Reader, error) {
 	return nil, fmt.Errorf("source %s: unknown connector %q", s.Name, s.Connector)
 }
 
+// Extractor is what landing needs from a source that is not files (a SQL
+// query, a REST API): the records past a watermark, written to one Parquet
+// extract file that then lands like any other.
+type Extractor interface {
+	Extract(ctx context.Context, path, since string) (extract.Result, error)
+}
+
+var (
+	_ Extractor = (*sqldb.Source)(nil)
+	_ Extractor = (*rest.Source)(nil)
+)
+
+// newExtractor is the registry of extracting connectors; nil for file sources.
+func newExtractor(cfg *config.Config, s config.Source) Extractor {
+	switch s.Connector {
+	case "sql":
+		return sqldb.New(s, cfg.Location())
+	case "rest":
+		return rest.New(s, sourceColumns(s))
+	}
+	return nil
+}
+
+// sourceColumns are the source's columns for its entity's fields: the
+// mapped name, else the field's own.
+func sourceColumns(s config.Source) []string {
+	ent, err := models.Lookup(s.System, s.Entity)
+	if err != nil {
+		return nil
+	}
+	cols := make([]string, 0, len(ent.Fields))
+	for _, f := range ent.Fields {
+		cols = append(cols, cmp.Or(s.Columns[f.Name], f.Name))
+	}
+	return cols
+}
+
+// ExtractDir holds the extract files of sql and rest sources until they
+// have landed, relative to the warehouse.
+const ExtractDir = "extract"
+
+// extractSource runs a source's extraction past its last watermark. The
+// file is removed once landed; a failed landing leaves it for inspection.
+func extractSource(ctx context.Context, w *Warehouse, s config.Source, ex Extractor, runID string) (string, extract.Result, error) {
+	var since sql.NullString
+	err := w.conn.QueryRowContext(ctx, "select watermark from ops.watermarks where source = ?", s.Name).Scan(&since)
+	if err != nil && err != sql.ErrNoRows {
+		return "", extract.Result{}, fmt.Errorf("read watermark of %s: %w", s.Name, err)
+	}
+	path := filepath.Join(w.Dir, ExtractDir, s.Name, runID+".parquet")
+	res, err := ex.Extract(ctx, path, since.String)
+	if err != nil {
+		return "", res, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return path, res, nil
+}
+
 // LandStats counts what landing did in one run.
 type LandStats struct {
 	Files, Skipped, Rows, Rejected int64
@@ -52,13 +113,28 @@ type LandStats struct {
 func Land(ctx context.Context, w *Warehouse, cfg *config.Config, runID string, loadedAt time.Time, log zerolog.Logger) (LandStats, error) {
 	var st LandStats
 	for _, s := range cfg.Sources {
-		r, err := newReader(cfg, s)
-		if err != nil {
-			return st, err
-		}
-		files, err := r.Files()
-		if err != nil {
-			return st, fmt.Errorf("%w: %v", ErrBadInput, err)
+		var (
+			r         Reader
+			files     []string
+			err       error
+			extracted string // the extract file of a sql or rest source
+			ext       extract.Result
+		)
+		if ex := newExtractor(cfg, s); ex != nil {
+			start := time.Now()
+			if extracted, ext, err = extractSource(ctx, w, s, ex, runID); err != nil {
+				return st, err
+			}
+			log.Info().Str("source", s.Name).Int64("rows", ext.Rows).Str("watermark", ext.Watermark).
+				Int64("duration_ms", time.Since(start).Milliseconds()).Msg("extracted")
+			r, files = file.New(s, extracted), []string{extracted}
+		} else {
+			if r, err = newReader(cfg, s); err != nil {
+				return st, err
+			}
+			if files, err = r.Files(); err != nil {
+				return st, fmt.Errorf("%w: %v", ErrBadInput, err)
+			}
 		}
 		for _, f := range files {
 			start := time.Now()
@@ -77,8 +153,34 @@ func Land(ctx context.Context, w *Warehouse, cfg *config.Config, runID string, l
 			log.Info().Str("source", s.Name).Str("file", f).Str("batch_id", b.id).Int64("rows", b.rows).
 				Int64("rejected", b.rejected).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("landed")
 		}
+		if extracted != "" {
+			if err := advanceWatermark(ctx, w, s.Name, ext.Watermark, runID); err != nil {
+				return st, err
+			}
+			os.Remove(extracted)
+		}
 	}
 	return st, nil
+}
+
+// advanceWatermark records the largest watermark landed, once the rows up
+// to it are in the raw table: a run that fails before extracts them again.
+func advanceWatermark(ctx context.Context, w *Warehouse, source, mark, runID string) error {
+	if mark == "" {
+		return nil
+	}
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "delete from ops.watermarks where source = ?", source); err != nil {
+		return fmt.Errorf("record watermark of %s: %w", source, err)
+	}
+	if _, err := tx.ExecContext(ctx, "insert into ops.watermarks values (?, ?, ?, ?)", source, mark, runID, time.Now().UTC()); err != nil {
+		return fmt.Errorf("record watermark of %s: %w", source, err)
+	}
+	return tx.Commit()
 }
 
 type batch struct {

@@ -101,6 +101,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			load_date date, parquet_path varchar, loaded_at timestamp)`,
 		`create table if not exists ops.rejected_rows (run_id varchar, batch_id varchar, source varchar, file varchar,
 			line bigint, message varchar, text varchar)`,
+		`create table if not exists ops.watermarks (source varchar, watermark varchar, run_id varchar, updated_at timestamp)`,
 		`create table if not exists ops.check_results (run_id varchar, model varchar, check_name varchar, status varchar,
 			failing_rows bigint, detail varchar)`,
 	}

@@ -39,7 +39,7 @@ type Publisher struct {
 func (p *Publisher) Connect(ctx context.Context, dsn string) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL: %w", redact(err, dsn))
+		return fmt.Errorf("connect to PostgreSQL: %w", Redact(err, dsn))
 	}
 	p.conn = conn
 	return nil
@@ -225,8 +225,8 @@ func firstLine(s string) string {
 	return s
 }
 
-// redact keeps a DSN's password out of an error message.
-func redact(err error, dsn string) error {
+// Redact keeps a DSN's password out of an error message.
+func Redact(err error, dsn string) error {
 	msg := err.Error()
 	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
 		msg = strings.ReplaceAll(msg, cfg.Password, "****")
