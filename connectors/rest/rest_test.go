@@ -136,7 +136,9 @@ func TestExtractErrors(t *testing.T) {
 	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no such endpoint", http.StatusNotFound) })
 	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"data": [{"id": "L1"}, {"id": ]}`) })
 	mux.HandleFunc("/flat", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"data": ["L1"]}`) })
-	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"data": [], "links": {"next": "/loop?limit=2"}}`) })
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data": [], "links": {"next": "/loop?limit=2"}}`)
+	})
 	mux.HandleFunc("/down", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "maintenance", http.StatusBadGateway) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2" // the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2"   // the "duckdb" driver
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/jmoiron/sqlx"
 
