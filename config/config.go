@@ -4,6 +4,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -99,6 +100,20 @@ type Source struct {
 	SourceSystem string `yaml:"source_system"`
 	// PrimaryKey of the entity. Default: the canonical key.
 	PrimaryKey []string `yaml:"primary_key"`
+}
+
+// SourceColumns are the source's columns for its entity's fields: the
+// mapped name, else the field's own.
+func (s Source) SourceColumns() []string {
+	ent, err := models.Lookup(s.System, s.Entity)
+	if err != nil {
+		return nil
+	}
+	cols := make([]string, 0, len(ent.Fields))
+	for _, f := range ent.Fields {
+		cols = append(cols, cmp.Or(s.Columns[f.Name], f.Name))
+	}
+	return cols
 }
 
 // SQLSource is a query against a SQL database, streamed to raw Parquet.

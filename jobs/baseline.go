@@ -53,13 +53,17 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 			return 0, err
 		}
 		for _, f := range files {
-			scan, ok := src.Scan(f)
+			scan, ok, err := src.Scan(ctx, w.conn, f)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", f, err)
+			}
 			if !ok {
-				// Excel has no DuckDB reader: load it the way leadmart does.
-				if _, err := src.Read(ctx, w.conn, f, "landing.baseline"); err != nil {
+				// Excel has no DuckDB reader: read it the way leadmart does.
+				tmp := filepath.Join(dir, "xlsx.parquet")
+				if _, err := src.Copy(ctx, w.conn, f, tmp); err != nil {
 					return 0, err
 				}
-				scan = "landing.baseline"
+				scan = fmt.Sprintf("read_parquet(%s)", quote(tmp))
 			}
 			header, err := scanColumns(ctx, w, scan)
 			if err != nil {
@@ -78,11 +82,6 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 				strings.Join(names, ", "), strings.Join(sels, ", "), quote(s.Name), scan)
 			if err := w.exec(ctx, q); err != nil {
 				return 0, fmt.Errorf("%s: %w", f, err)
-			}
-			if !ok {
-				if err := w.exec(ctx, "drop table landing.baseline"); err != nil {
-					return 0, err
-				}
 			}
 		}
 	}

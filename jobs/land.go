@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -28,8 +27,9 @@ import (
 type Reader interface {
 	// Files lists the extract files to land, in a stable order.
 	Files() ([]string, error)
-	// Read loads one file into table in file order: rowid + 1 is the data row.
-	Read(ctx context.Context, conn *sql.Conn, path, table string) ([]file.Reject, error)
+	// Copy writes one file's rows as read to a Parquet file, in file order:
+	// Parquet row i + 1 is the data row. It returns the lines it rejected.
+	Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]file.Reject, error)
 	// HeaderLines precede the first data row (for line numbers in errors).
 	HeaderLines() int64
 }
@@ -63,23 +63,9 @@ func newExtractor(cfg *config.Config, s config.Source) Extractor {
 	case "sql":
 		return sqldb.New(s, cfg.Location())
 	case "rest":
-		return rest.New(s, sourceColumns(s))
+		return rest.New(s, s.SourceColumns())
 	}
 	return nil
-}
-
-// sourceColumns are the source's columns for its entity's fields: the
-// mapped name, else the field's own.
-func sourceColumns(s config.Source) []string {
-	ent, err := models.Lookup(s.System, s.Entity)
-	if err != nil {
-		return nil
-	}
-	cols := make([]string, 0, len(ent.Fields))
-	for _, f := range ent.Fields {
-		cols = append(cols, cmp.Or(s.Columns[f.Name], f.Name))
-	}
-	return cols
 }
 
 // ExtractDir holds the extract files of sql and rest sources until they
@@ -209,40 +195,32 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	// again after a failed run rewrites the same raw Parquet file.
 	sum := sha256.Sum256([]byte(s.Name + "\x00" + hash))
 	b := batch{id: hex.EncodeToString(sum[:8])}
-	tmp := "landing.b_" + b.id
-	if err := w.exec(ctx, "drop table if exists "+tmp); err != nil {
-		return b, err
-	}
-	defer w.exec(context.WithoutCancel(ctx), "drop table if exists "+tmp)
-
-	rejects, err := r.Read(ctx, w.conn, path, tmp)
-	if err != nil {
-		return b, fmt.Errorf("%w: source %s: read %s: %v", ErrBadInput, s.Name, path, err)
-	}
-	header, err := columnsOf(ctx, w.conn, "landing", "b_"+b.id)
-	if err != nil {
-		return b, err
-	}
-	exprs, err := typedColumns(ent, s, header, path)
-	if err != nil {
-		return b, err
-	}
-
-	// Raw Parquet: the file's content as read, before any typing or mapping.
+	// Raw Parquet: the file's content as read, before any typing or mapping,
+	// written in one pass over the file; the typed insert reads it back.
 	loadDate := loadedAt.In(cfg.Location()).Format(time.DateOnly)
 	rel := filepath.Join("raw", s.System, s.Entity, "load_date="+loadDate, b.id+".parquet")
 	dst := filepath.Join(w.Dir, rel)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return b, err
 	}
-	// Insertion order is preserved, so the copy keeps the file's row order without a sort.
-	if err := w.exec(ctx, fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)",
-		tmp, quote(dst+".tmp"))); err != nil {
-		return b, fmt.Errorf("write raw parquet %s: %w", rel, err)
+	defer os.Remove(dst + ".tmp") // gone once renamed
+	rejects, err := r.Copy(ctx, w.conn, path, dst+".tmp")
+	if err != nil {
+		return b, fmt.Errorf("%w: source %s: read %s: %v", ErrBadInput, s.Name, path, err)
+	}
+	header, err := scanColumns(ctx, w, fmt.Sprintf("read_parquet(%s)", quote(dst+".tmp")))
+	if err != nil {
+		return b, fmt.Errorf("read raw parquet %s: %w", rel, err)
+	}
+	exprs, err := typedColumns(ent, s, header, path)
+	if err != nil {
+		return b, err
 	}
 	if err := os.Rename(dst+".tmp", dst); err != nil {
 		return b, err
 	}
+	// Parquet keeps the file's row order: file_row_number + 1 is the data row.
+	scan := fmt.Sprintf("read_parquet(%s, file_row_number = true)", quote(dst))
 
 	names := make([]string, 0, len(exprs)+6)
 	sels := make([]string, 0, len(exprs)+6)
@@ -251,7 +229,7 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 		sels = append(sels, e.strict())
 	}
 	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
-	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "rowid + 1",
+	sels = append(sels, quote(s.SourceSystem), quote(s.Name), quote(b.id), quote(path), "file_row_number + 1",
 		fmt.Sprintf("timestamp '%s'", loadedAt.UTC().Format("2006-01-02 15:04:05.000000")))
 
 	tx, err := w.conn.BeginTx(ctx, nil)
@@ -262,11 +240,11 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	// One pass: the insert types every value and stops at the first one that
 	// does not parse; only then is the file searched for the exact line and column.
 	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from %s", ent.RawTable(),
-		strings.Join(names, ", "), strings.Join(sels, ", "), tmp))
+		strings.Join(names, ", "), strings.Join(sels, ", "), scan))
 	if err != nil {
 		tx.Rollback()
 		if strings.Contains(err.Error(), badValueMarker) {
-			if berr := firstBadValue(ctx, w.conn, tmp, exprs, path, r.HeaderLines(), rejects); berr != nil {
+			if berr := firstBadValue(ctx, w.conn, scan, exprs, path, r.HeaderLines(), rejects); berr != nil {
 				return b, berr
 			}
 		}
@@ -274,8 +252,8 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	}
 	b.rows, _ = res.RowsAffected()
 	b.rejected = int64(len(rejects))
-	// Duplicate keys are counted on the landing table, which holds exactly
-	// this batch, not on the raw table that grows every night.
+	// Duplicate keys are counted on this batch's raw Parquet, not on the raw
+	// table that grows every night.
 	var keys []string
 	for _, c := range exprs {
 		if slices.Contains(s.PrimaryKey, c.field.Name) {
@@ -284,7 +262,7 @@ func landFile(ctx context.Context, w *Warehouse, cfg *config.Config, s config.So
 	}
 	var dups int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s",
-		strings.Join(keys, ", "), tmp)).Scan(&dups); err != nil {
+		strings.Join(keys, ", "), scan)).Scan(&dups); err != nil {
 		return b, fmt.Errorf("count duplicate keys: %w", err)
 	}
 	if err := recordRejects(ctx, tx, rejects, runID, b.id, s.Name, path); err != nil {
@@ -449,15 +427,16 @@ func castExpr(t models.Type, v string, d config.CSVDialect) string {
 }
 
 // firstBadValue fails on the first value that is present but does not parse
-// as its canonical type, naming file, line and column.
-func firstBadValue(ctx context.Context, conn *sql.Conn, table string, cols []column, path string, headerLines int64, rejects []file.Reject) error {
+// as its canonical type, naming file, line and column. scan reads the raw
+// Parquet with its file_row_number.
+func firstBadValue(ctx context.Context, conn *sql.Conn, scan string, cols []column, path string, headerLines int64, rejects []file.Reject) error {
 	var parts []string
 	for _, c := range cols {
 		if c.source == "" || c.field.Type == models.Text {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("select rowid + 1 as data_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
-			quote(c.source), quote(string(c.field.Name)), c.text, table, c.text, c.typed))
+		parts = append(parts, fmt.Sprintf("select file_row_number + 1 as data_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
+			quote(c.source), quote(string(c.field.Name)), c.text, scan, c.text, c.typed))
 	}
 	if len(parts) == 0 {
 		return nil

@@ -1,6 +1,7 @@
-// Package file reads extract files (CSV, NDJSON, Parquet, XLSX) into a DuckDB
-// table as they are, in file order: the table's rowid + 1 is the data row.
-// CSV columns are read as text; typing and mapping happen later, in landing.
+// Package file reads extract files (CSV, NDJSON, Parquet, XLSX) as they are
+// into a Parquet copy, in file order: Parquet row i + 1 is the data row.
+// CSV and NDJSON values are read as text; typing and mapping happen later,
+// in landing.
 package file
 
 import (
@@ -8,9 +9,13 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
@@ -57,60 +62,119 @@ func (s *Source) HeaderLines() int64 {
 	return 0
 }
 
-// Read loads path into table (schema-qualified, created here) in file order,
-// so that rowid + 1 is the data row (lines it rejects excluded). It returns
-// the lines it had to reject. The caller's connection must preserve insertion order.
-func (s *Source) Read(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
+// Copy writes path's rows as they are read to the Parquet file dst
+// (zstd), in file order: Parquet row i + 1 is data row i + 1 of the file
+// (lines it rejects excluded). It returns the lines it had to reject. One
+// pass over the file, and no table in between: landing then types the rows
+// from dst. A Parquet extract is copied byte for byte.
+func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]Reject, error) {
+	to := func(q string) error {
+		return exec(ctx, conn, fmt.Sprintf("copy (%s) to %s (format parquet, compression zstd)", q, quote(dst)))
+	}
 	switch s.cfg.Format {
 	case "csv":
-		return s.readCSV(ctx, conn, path, table)
+		return s.copyCSV(ctx, conn, path, to)
 	case "ndjson":
-		return nil, exec(ctx, conn, fmt.Sprintf(
-			`create table %s as select * from read_json(%s, format='newline_delimited', sample_size=-1)`,
-			table, quote(path)))
+		scan, err := s.readJSON(ctx, conn, path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, to("select * from " + scan)
 	case "parquet":
-		return nil, exec(ctx, conn, fmt.Sprintf(`create table %s as select * from read_parquet(%s)`, table, quote(path)))
+		return nil, copyFile(path, dst)
 	case "xlsx":
-		return nil, s.readXLSX(ctx, conn, path, table)
+		// the Appender needs a table; the sheets leadmart reads are small
+		table := "landing.xlsx_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		defer exec(context.WithoutCancel(ctx), conn, "drop table if exists "+table)
+		if err := s.readXLSX(ctx, conn, path, table); err != nil {
+			return nil, err
+		}
+		return nil, to("select * from " + table)
 	}
 	return nil, fmt.Errorf("unknown format %q", s.cfg.Format)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // Scan is the DuckDB table function that reads path directly, without line
 // numbers or rejects: the engine baseline of the benchmarks uses it. ok is
 // false for formats DuckDB cannot read itself (xlsx).
-func (s *Source) Scan(path string) (scan string, ok bool) {
+func (s *Source) Scan(ctx context.Context, conn *sql.Conn, path string) (scan string, ok bool, err error) {
 	d := s.cfg.CSV
 	switch s.cfg.Format {
 	case "csv":
 		return fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, ignore_errors=true)",
-			quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding)), true
+			quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding)), true, nil
 	case "ndjson":
-		return fmt.Sprintf("read_json(%s, format='newline_delimited', sample_size=-1)", quote(path)), true
+		scan, err := s.readJSON(ctx, conn, path)
+		return scan, err == nil, err
 	case "parquet":
-		return fmt.Sprintf("read_parquet(%s)", quote(path)), true
+		return fmt.Sprintf("read_parquet(%s)", quote(path)), true, nil
 	}
-	return "", false
+	return "", false, nil
 }
 
-func (s *Source) readCSV(ctx context.Context, conn *sql.Conn, path, table string) ([]Reject, error) {
+// readJSON is the scan of an NDJSON file as text, like a CSV's: the keys
+// of DuckDB's default sample (the first 20,480 records) and every column
+// the source's mapping expects, each as VARCHAR. A value of another type
+// late in the file then fails typing at landing, with its line and column,
+// instead of the reader; and no second pass over the whole file infers a
+// schema (sample_size=-1 made landing the activities 4 x slower).
+func (s *Source) readJSON(ctx context.Context, conn *sql.Conn, path string) (string, error) {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("select * from read_json(%s, format='newline_delimited') limit 0", quote(path)))
+	if err != nil {
+		return "", err
+	}
+	keys, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return "", err
+	}
+	var cols []string
+	seen := map[string]bool{}
+	for _, k := range append(keys, s.cfg.SourceColumns()...) {
+		if !seen[k] {
+			seen[k] = true
+			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", quote(k)))
+		}
+	}
+	return fmt.Sprintf("read_json(%s, format='newline_delimited', columns={%s})", quote(path), strings.Join(cols, ", ")), nil
+}
+
+func (s *Source) copyCSV(ctx context.Context, conn *sql.Conn, path string, to func(q string) error) ([]Reject, error) {
 	d := s.cfg.CSV
-	rejScans, rejErrs := table+"_reject_scans", table+"_reject_errors"
+	id := strconv.FormatInt(time.Now().UnixNano(), 36)
+	rejScans, rejErrs := "rejects_"+id+"_scans", "rejects_"+id+"_errors"
 	// Every value is read as text: the configured dialect, not DuckDB's
 	// sniffer, decides how numbers and dates are parsed. Rows with the wrong
 	// number of fields are set aside with their line number instead of
 	// failing the whole file.
-	q := fmt.Sprintf(`create table %s as select * from read_csv(%s,
+	q := fmt.Sprintf(`select * from read_csv(%s,
 		header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, strict_mode=true,
 		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false)`,
-		table, quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding),
-		quote(lastPart(rejScans)), quote(lastPart(rejErrs)))
-	if err := exec(ctx, conn, q); err != nil {
+		quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding),
+		quote(rejScans), quote(rejErrs))
+	if err := to(q); err != nil {
 		return nil, err
 	}
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf(
 		`select line, arg_min(error_type || ': ' || error_message, column_idx), coalesce(any_value(csv_line), '')
-		from %s group by line order by line`, lastPart(rejErrs)))
+		from %s group by line order by line`, rejErrs))
 	if err != nil {
 		return nil, fmt.Errorf("read rejects: %w", err)
 	}
@@ -127,7 +191,7 @@ func (s *Source) readCSV(ctx context.Context, conn *sql.Conn, path, table string
 		return nil, err
 	}
 	for _, t := range []string{rejScans, rejErrs} {
-		if err := exec(ctx, conn, "drop table if exists "+lastPart(t)); err != nil {
+		if err := exec(ctx, conn, "drop table if exists "+t); err != nil {
 			return nil, err
 		}
 	}
@@ -201,13 +265,6 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 func exec(ctx context.Context, conn *sql.Conn, q string) error {
 	_, err := conn.ExecContext(ctx, q)
 	return err
-}
-
-func lastPart(t string) string {
-	if i := strings.LastIndex(t, "."); i >= 0 {
-		return t[i+1:]
-	}
-	return t
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -32,6 +32,18 @@ func conn(t *testing.T) *sql.Conn {
 	return c
 }
 
+// copyOf copies path through src to Parquet and returns its scan, with
+// file_row_number, and the rejected lines.
+func copyOf(t *testing.T, c *sql.Conn, src *Source, path string) (string, []Reject) {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "copy.parquet")
+	rej, err := src.Copy(context.Background(), c, path, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "read_parquet('" + dst + "', file_row_number = true)", rej
+}
+
 func rows(t *testing.T, c *sql.Conn, q string) []string {
 	t.Helper()
 	r, err := c.QueryContext(context.Background(), q)
@@ -74,11 +86,8 @@ func TestReadCSV(t *testing.T) {
 			}
 			c := conn(t)
 			src := New(config.Source{Name: "s", Format: "csv", CSV: tc.dialect}, p)
-			rej, err := src.Read(context.Background(), c, p, "landing.t")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := strings.Join(rows(t, c, "select concat_ws('|', rowid + 1, id, name) from landing.t order by rowid"), ";")
+			scan, rej := copyOf(t, c, src, p)
+			got := strings.Join(rows(t, c, "select concat_ws('|', file_row_number + 1, id, name) from "+scan+" order by file_row_number"), ";")
 			if got != tc.want {
 				t.Errorf("rows: got %q, want %q", got, tc.want)
 			}
@@ -110,10 +119,8 @@ func TestReadXLSX(t *testing.T) {
 	}
 	c := conn(t)
 	src := New(config.Source{Name: "s", Format: "xlsx", Sheet: "Cost"}, p)
-	if _, err := src.Read(context.Background(), c, p, "landing.x"); err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Join(rows(t, c, "select concat_ws('|', rowid + 1, business_unit, coalesce(amount, 'NULL')) from landing.x order by rowid"), ";")
+	scan, _ := copyOf(t, c, src, p)
+	got := strings.Join(rows(t, c, "select concat_ws('|', file_row_number + 1, business_unit, coalesce(amount, 'NULL')) from "+scan+" order by file_row_number"), ";")
 	if want := "1|BU_A|12.5;2|BU_B|NULL;3|BU_C|3"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -123,5 +130,31 @@ func TestFilesNoMatch(t *testing.T) {
 	_, err := New(config.Source{Name: "leads"}, filepath.Join(t.TempDir(), "*.csv")).Files()
 	if err == nil || !strings.Contains(err.Error(), "source leads: no file matches") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// NDJSON is read as text: numbers, booleans and nested values keep their
+// JSON text, a key the mapping expects but the file lacks is NULL, and a
+// value of another type after DuckDB's sample does not fail the reader.
+func TestReadNDJSON(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "activities.ndjson")
+	var b strings.Builder
+	b.WriteString(`{"activity_id": "A1", "duration_minutes": 17, "is_automated": false, "extra": {"k": [1, 2]}}` + "\n")
+	for i := 2; i <= 30000; i++ { // past the 20,480 records DuckDB samples
+		b.WriteString(`{"activity_id": "A` + strconv.Itoa(i) + `", "duration_minutes": 5}` + "\n")
+	}
+	b.WriteString(`{"activity_id": "A30001", "duration_minutes": "n/a"}` + "\n")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := conn(t)
+	src := New(config.Source{Name: "s", System: "crm", Entity: "activity", Format: "ndjson"}, p)
+	scan, _ := copyOf(t, c, src, p)
+	q := `select concat_ws('|', file_row_number + 1, activity_id, duration_minutes, coalesce(is_automated, 'NULL'), coalesce(extra, 'NULL'), coalesce(rep_id, 'NULL'))
+		from ` + scan + ` where file_row_number in (0, 1, 30000) order by file_row_number`
+	got := strings.Join(rows(t, c, q), ";")
+	want := `1|A1|17|false|{"k":[1,2]}|NULL;2|A2|5|NULL|NULL|NULL;30001|A30001|n/a|NULL|NULL|NULL`
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
