@@ -85,6 +85,9 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 			}
 		}
 	}
+	if err := afterLanding(ctx, w); err != nil {
+		return 0, err
+	}
 	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: "baseline", AsOf: asOf}); err != nil {
 		return 0, err
 	}
@@ -96,14 +99,14 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 	return time.Since(start), nil
 }
 
-func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]string, error) {
+func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]sourceColumn, error) {
 	_, rows, err := w.queryAll(ctx, "describe select * from "+scan)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(rows))
+	out := make([]sourceColumn, len(rows))
 	for i, r := range rows {
-		out[i] = fmt.Sprint(r[0])
+		out[i] = sourceColumn{Name: fmt.Sprint(r[0]), Type: fmt.Sprint(r[1])}
 	}
 	return out, nil
 }

@@ -329,12 +329,35 @@ type column struct {
 	source string // "" when the source does not provide it
 	text   string // the source value as trimmed text, NULL when empty
 	typed  string // the value cast to the canonical type
+	native bool   // the source column has a type that casts to the canonical one without loss or failure
+}
+
+// sourceColumn is a column of an extract as DuckDB reads it.
+type sourceColumn struct{ Name, Type string }
+
+// nativeTypes are the DuckDB types that cast to each canonical type without
+// a parse: a typed Parquet extract skips the detour through text.
+var nativeTypes = map[models.Type][]string{
+	models.Int:       {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"},
+	models.Decimal:   {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT", "FLOAT", "DOUBLE"},
+	models.Date:      {"DATE"},
+	models.Timestamp: {"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"},
+	models.Bool:      {"BOOLEAN"},
+}
+
+func isNative(t models.Type, duck string) bool {
+	return slices.Contains(nativeTypes[t], duck) || (t == models.Decimal && strings.HasPrefix(duck, "DECIMAL"))
 }
 
 // typedColumns resolves each canonical field to a source column: the mapped
 // one, else a same-named one (ignoring case). A mapped or required column
 // that the file lacks is an error naming the file and the header line.
-func typedColumns(ent models.Entity, s config.Source, header []string, path string) ([]column, error) {
+func typedColumns(ent models.Entity, s config.Source, cols []sourceColumn, path string) ([]column, error) {
+	header := make([]string, len(cols))
+	types := map[string]string{}
+	for i, c := range cols {
+		header[i], types[c.Name] = c.Name, c.Type
+	}
 	find := func(name string) string {
 		for _, h := range header {
 			if h == name {
@@ -362,6 +385,10 @@ func typedColumns(ent models.Entity, s config.Source, header []string, path stri
 		}
 		if c.source == "" {
 			c.text, c.typed = "null", "null::"+f.Type.SQLType()
+		} else if isNative(f.Type, types[c.source]) {
+			c.native = true
+			c.text = ident(c.source)
+			c.typed = fmt.Sprintf("cast(%s as %s)", ident(c.source), f.Type.SQLType())
 		} else {
 			c.text = fmt.Sprintf("nullif(trim(cast(%s as varchar)), '')", ident(c.source))
 			c.typed = castExpr(f.Type, c.text, s.CSV)
@@ -390,7 +417,7 @@ const badValueMarker = "leadmart: unparsable value"
 // strict is the typed expression that raises an error instead of NULL when
 // a present value does not parse.
 func (c column) strict() string {
-	if c.source == "" || c.field.Type == models.Text {
+	if c.source == "" || c.native || c.field.Type == models.Text {
 		return c.typed
 	}
 	return fmt.Sprintf("coalesce(%s, case when %s is not null then error(%s) end)", c.typed, c.text, quote(badValueMarker))
@@ -432,7 +459,7 @@ func castExpr(t models.Type, v string, d config.CSVDialect) string {
 func firstBadValue(ctx context.Context, conn *sql.Conn, scan string, cols []column, path string, headerLines int64, rejects []file.Reject) error {
 	var parts []string
 	for _, c := range cols {
-		if c.source == "" || c.field.Type == models.Text {
+		if c.source == "" || c.native || c.field.Type == models.Text {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("select file_row_number + 1 as data_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",

@@ -43,7 +43,8 @@ type Result struct {
 	Tables    []ModelResult // the published tables, their rows and build time
 	// MatchRate is the share of ERP customers matched to a CRM account; NaN without ERP customers.
 	MatchRate float64
-	// Stages times land, transform, check and publish.
+	// Stages times land, transform (and within it staging, core and marts),
+	// check and publish.
 	Stages   map[string]time.Duration
 	Duration time.Duration
 }
@@ -129,6 +130,9 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return err
 	}
 	done()
+	if err := afterLanding(ctx, w); err != nil {
+		return err
+	}
 	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
@@ -137,6 +141,10 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return err
 	}
 	done()
+	// transform's share per layer: the time of its models
+	for _, m := range res.Models {
+		res.Stages[m.Layer] += m.Duration
+	}
 	done = step("check")
 	res.Checks, err = Check(ctx, w, cat, res.RunID)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // ModelResult is one model's build.
 type ModelResult struct {
 	Model    string
+	Layer    string // staging, core or marts
 	Rows     int64
 	Duration time.Duration
 }
@@ -132,7 +133,7 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID str
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
 		}
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).Msg("built")
-		out = append(out, ModelResult{Model: m.Qualified(), Rows: rows, Duration: d})
+		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil
 }

@@ -87,6 +87,16 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 
 // migrate creates the schemas, the ops tables and one raw table per entity.
 // Every raw table exists even without a source, so models can always run.
+// afterLanding lets DuckDB write model and publication tables in any row
+// order: only landing needs the file's order (the data row of an error), and
+// order-preserving inserts cost parallelism and memory.
+func afterLanding(ctx context.Context, w *Warehouse) error {
+	if err := w.exec(ctx, "set preserve_insertion_order = false"); err != nil {
+		return fmt.Errorf("configure DuckDB: %w", err)
+	}
+	return nil
+}
+
 func (w *Warehouse) migrate(ctx context.Context) error {
 	ddl := []string{
 		"create schema if not exists raw", "create schema if not exists staging", "create schema if not exists core",

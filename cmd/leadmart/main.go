@@ -199,6 +199,9 @@ func printSummary(w io.Writer, res *jobs.Result) {
 		}
 	}
 	fmt.Fprintf(w, "models: %d built; checks: %d/%d passed\n", len(res.Models), passed, len(res.Checks))
+	st := func(name string) float64 { return res.Stages[name].Seconds() }
+	fmt.Fprintf(w, "stages: land %.1fs, transform %.1fs (staging %.1f, core %.1f, marts %.1f), check %.1fs, publish %.1fs\n",
+		st("land"), st("transform"), st("staging"), st("core"), st("marts"), st("check"), st("publish"))
 	if !math.IsNaN(res.MatchRate) {
 		fmt.Fprintf(w, "CRM <-> ERP match rate: %.1f%% of ERP customers (mart.account_match_summary)\n", res.MatchRate*100)
 	}

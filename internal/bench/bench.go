@@ -235,7 +235,7 @@ func summarise(r Result) Summary {
 		FullStages:         map[string]float64{},
 		IncrementalStages:  map[string]float64{},
 	}
-	for _, st := range []string{"land", "transform", "check", "publish"} {
+	for _, st := range Stages {
 		s.FullStages[st] = median(r.Full, func(m Measurement) float64 { return m.Stages[st] })
 		s.IncrementalStages[st] = median(r.Incremental, func(m Measurement) float64 { return m.Stages[st] })
 	}
@@ -268,15 +268,25 @@ func median(ms []Measurement, f func(Measurement) float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-// Table prints the human summary.
+// Stages of a run, as its summary reports them: staging, core and marts
+// are transform's models by layer.
+var Stages = []string{"land", "transform", "staging", "core", "marts", "check", "publish"}
+
+// Table prints the human summary: the full run's stages, then the
+// incremental run, the baseline and the ratios.
 func Table(w io.Writer, rs []Result) {
-	fmt.Fprintf(w, "\n%-5s %10s %8s %8s %8s %8s %8s %8s %9s %8s %8s %8s\n", "scale", "rows", "full s", "land", "transf", "check",
-		"publish", "incr s", "incr/full", "base s", "full/base", "RSS MiB")
+	fmt.Fprintf(w, "\n%-5s %10s %8s", "scale", "rows", "full s")
+	for _, st := range Stages {
+		fmt.Fprintf(w, " %9s", st)
+	}
+	fmt.Fprintf(w, " %8s %9s %8s %9s %8s\n", "incr s", "incr/full", "base s", "full/base", "RSS MiB")
 	for _, r := range rs {
 		m := r.Median
-		fmt.Fprintf(w, "%-5s %10d %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %9.2f %8.1f %8.2f %8d\n", r.Scale, r.Rows, m.FullSeconds,
-			m.FullStages["land"], m.FullStages["transform"], m.FullStages["check"], m.FullStages["publish"],
-			m.IncrementalSeconds, m.IncrementalRatio, m.BaselineSeconds, m.OverheadRatio, m.PeakRSSMiB)
+		fmt.Fprintf(w, "%-5s %10d %8.1f", r.Scale, r.Rows, m.FullSeconds)
+		for _, st := range Stages {
+			fmt.Fprintf(w, " %9.1f", m.FullStages[st])
+		}
+		fmt.Fprintf(w, " %8.1f %9.2f %8.1f %9.2f %8d\n", m.IncrementalSeconds, m.IncrementalRatio, m.BaselineSeconds, m.OverheadRatio, m.PeakRSSMiB)
 	}
 }
 
