@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -159,4 +160,23 @@ func formatValue(v any) string {
 		return x.Format(time.DateTime)
 	}
 	return fmt.Sprint(v)
+}
+
+// columnsOf lists a work-database table's or view's columns in order.
+func columnsOf(ctx context.Context, conn *sql.Conn, schema, table string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `select column_name from duckdb_columns()
+		where database_name = current_database() and schema_name = ? and table_name = ? order by column_index`, schema, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

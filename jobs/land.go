@@ -305,24 +305,6 @@ func fileHash(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func columnsOf(ctx context.Context, conn *sql.Conn, schema, table string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, `select column_name from duckdb_columns()
-		where schema_name = ? and table_name = ? order by column_index`, schema, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
 // column is one canonical field with the source column it comes from.
 type column struct {
 	field  models.Field

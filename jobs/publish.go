@@ -133,7 +133,7 @@ func describe(ctx context.Context, w *Warehouse, ms []models.Model, rows map[str
 			return nil, err
 		}
 		cols, err := w.conn.QueryContext(ctx, `select column_name, data_type from duckdb_columns()
-			where schema_name = ? and table_name = ? order by column_index`, m.Schema, m.Name)
+			where database_name = current_database() and schema_name = ? and table_name = ? order by column_index`, m.Schema, m.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -156,76 +156,114 @@ func describe(ctx context.Context, w *Warehouse, ms []models.Model, rows map[str
 // checkpointed and closed, then hard-linked and renamed onto the published
 // path. Readers that hold the old file keep reading it; the next reader
 // that opens the path gets the new one.
+//
+// The file is built in place: Begin attaches it before the models run, and
+// Transform creates the core and mart models in it (as mart.<name>), with
+// a view of the same name in the work database for the models, checks and
+// other targets that read them. Publication then adds the publication
+// table and the comments; no table is copied.
 type DuckDBTarget struct {
 	Keep int
 
-	dir, version string
+	w                 *Warehouse
+	dir, tmp, version string
+	attached, live    bool
 }
 
 var _ Target = (*DuckDBTarget)(nil)
+
+// BuildCatalog is the name the file being built is attached as during a run.
+const BuildCatalog = "pub"
 
 func (d *DuckDBTarget) Name() string { return "duckdb" }
 
 func (d *DuckDBTarget) versions() string { return filepath.Join(d.dir, "publish", "duckdb") }
 
-func (d *DuckDBTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
-	d.dir = w.Dir
+// Begin creates the run's publication file and attaches it as BuildCatalog.
+// The work database's core and mart schemas then hold views only.
+func (d *DuckDBTarget) Begin(ctx context.Context, w *Warehouse, runID string) error {
+	d.w, d.dir = w, w.Dir
 	if err := os.MkdirAll(d.versions(), 0o755); err != nil {
 		return err
 	}
 	cleanLeftovers(d.versions(), w.Dir)
-	final := filepath.Join(d.versions(), "leadmart-"+pub.RunID+".duckdb")
-	tmp := final + ".tmp"
-	if err := w.exec(ctx, fmt.Sprintf("attach %s as pub", quote(tmp))); err != nil {
+	d.version = filepath.Join(d.versions(), "leadmart-"+runID+".duckdb")
+	d.tmp = d.version + ".tmp"
+	if err := w.exec(ctx, fmt.Sprintf("attach %s as %s", quote(d.tmp), BuildCatalog)); err != nil {
 		return fmt.Errorf("create publication file: %w", err)
 	}
-	attached := true
-	defer func() {
-		if attached {
-			_ = w.exec(context.WithoutCancel(ctx), "detach pub")
-			os.Remove(tmp)
+	d.attached = true
+	if err := w.exec(ctx, "create schema "+BuildCatalog+".mart"); err != nil {
+		return fmt.Errorf("create publication file: %w", err)
+	}
+	// A warehouse from before in-place building holds the models as tables.
+	_, old, err := w.queryAll(ctx, "select schema_name || '.' || table_name from duckdb_tables() where database_name = current_database() and schema_name in ('core', 'mart')")
+	if err != nil {
+		return err
+	}
+	for _, t := range old {
+		if err := w.exec(ctx, fmt.Sprintf("drop table %s", t[0])); err != nil {
+			return err
 		}
-	}()
-	if err := fillPublication(ctx, w, pub); err != nil {
+	}
+	return nil
+}
+
+// Prepare completes the file built since Begin: the publication table and
+// every comment in one transaction, a checkpoint, then closed and renamed.
+func (d *DuckDBTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
+	if !d.attached {
+		return errors.New("the publication file was not begun before the models ran")
+	}
+	if err := describePublication(ctx, w, pub); err != nil {
 		return err
 	}
 	// A checkpoint folds the WAL into the file; after detach nothing is left beside it.
-	if err := w.exec(ctx, "checkpoint pub"); err != nil {
+	if err := w.exec(ctx, "checkpoint "+BuildCatalog); err != nil {
 		return fmt.Errorf("checkpoint publication: %w", err)
 	}
-	if err := w.exec(ctx, "detach pub"); err != nil {
+	if err := w.exec(ctx, "detach "+BuildCatalog); err != nil {
 		return fmt.Errorf("close publication: %w", err)
 	}
-	attached = false
-	if _, err := os.Stat(tmp + ".wal"); err == nil {
-		return fmt.Errorf("publication %s left a WAL behind", tmp)
+	d.attached = false
+	if _, err := os.Stat(d.tmp + ".wal"); err == nil {
+		return fmt.Errorf("publication %s left a WAL behind", d.tmp)
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := syncFile(d.tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		return err
-	}
-	d.version = final
-	return nil
+	return os.Rename(d.tmp, d.version)
 }
 
 func (d *DuckDBTarget) Switch(context.Context) error {
 	if err := switchTo(d.dir, d.version); err != nil {
 		return err
 	}
+	d.live = true
 	return prune(d.versions(), d.dir, d.Keep)
 }
 
+// Abort closes and removes the file being built, or the prepared version
+// unless it is already live.
 func (d *DuckDBTarget) Abort() {
-	if d.version != "" {
-		os.Remove(d.version)
+	if d.live {
+		return
+	}
+	if d.attached {
+		d.attached = false
+		// the connection may be gone with the run; the file is removed either way
+		_ = d.w.exec(context.Background(), "detach "+BuildCatalog)
+	}
+	for _, f := range []string{d.tmp, d.tmp + ".wal", d.version} {
+		if f != "" {
+			os.Remove(f)
+		}
 	}
 }
 
-// fillPublication writes every table, comment and mart.publication in one
-// transaction: one commit instead of hundreds.
-func fillPublication(ctx context.Context, w *Warehouse, pub Publication) (err error) {
+// describePublication writes mart.publication and every comment into the
+// file being built, in one transaction: one commit instead of hundreds.
+func describePublication(ctx context.Context, w *Warehouse, pub Publication) (err error) {
 	if err := w.exec(ctx, "begin transaction"); err != nil {
 		return err
 	}
@@ -236,38 +274,24 @@ func fillPublication(ctx context.Context, w *Warehouse, pub Publication) (err er
 		}
 		err = w.exec(ctx, "commit")
 	}()
-	stmts := []string{"create schema pub.mart", "create table pub.mart.publication as select * from cfg.publication"}
-	for _, q := range stmts {
-		if err := w.exec(ctx, q); err != nil {
-			return fmt.Errorf("publish: %w", err)
-		}
+	schema := BuildCatalog + ".mart"
+	stmts := []string{"create table " + schema + ".publication as select * from cfg.publication",
+		"comment on table " + schema + ".publication is " + quote(publicationDescription)}
+	for _, c := range publicationColumns {
+		stmts = append(stmts, fmt.Sprintf("comment on column %s.publication.%s is %s", schema, c.Name, quote(c.Description)))
 	}
 	for _, t := range pub.Tables {
-		m := t.Model
-		target := "pub.mart." + m.Name
-		if err := w.exec(ctx, fmt.Sprintf("create table %s as select * from %s", target, m.Qualified())); err != nil {
-			return fmt.Errorf("publish %s: %w", m.Qualified(), err)
-		}
-		hook("duckdb-table:" + m.Name)
-		comments := []string{fmt.Sprintf("comment on table %s is %s", target, quote(m.Meta.Description))}
+		target := schema + "." + t.Model.Name
+		stmts = append(stmts, fmt.Sprintf("comment on table %s is %s", target, quote(t.Model.Meta.Description)))
 		for _, c := range t.Columns {
 			if c.Description != "" {
-				comments = append(comments, fmt.Sprintf("comment on column %s.%s is %s", target, ident(c.Name), quote(c.Description)))
-			}
-		}
-		for _, q := range comments {
-			if err := w.exec(ctx, q); err != nil {
-				return fmt.Errorf("describe %s: %w", target, err)
+				stmts = append(stmts, fmt.Sprintf("comment on column %s.%s is %s", target, ident(c.Name), quote(c.Description)))
 			}
 		}
 	}
-	comments := []string{"comment on table pub.mart.publication is " + quote(publicationDescription)}
-	for _, c := range publicationColumns {
-		comments = append(comments, fmt.Sprintf("comment on column pub.mart.publication.%s is %s", c.Name, quote(c.Description)))
-	}
-	for _, q := range comments {
+	for _, q := range stmts {
 		if err := w.exec(ctx, q); err != nil {
-			return err
+			return fmt.Errorf("describe publication: %w", err)
 		}
 	}
 	return nil

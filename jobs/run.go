@@ -136,8 +136,17 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
+	duck, tgts := targets(cfg)
+	if err := duck.Begin(ctx, w, res.RunID); err != nil {
+		return err
+	}
+	defer func() {
+		if res.Published == "" {
+			duck.Abort()
+		}
+	}()
 	done = step("transform")
-	if res.Models, err = Transform(ctx, w, cat, res.RunID, log); err != nil {
+	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, log); err != nil {
 		return err
 	}
 	done()
@@ -170,7 +179,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return fmt.Errorf("describe published tables: %w", err)
 	}
 	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
-	if err := Publish(ctx, w, pub, targets(cfg), log); err != nil {
+	if err := Publish(ctx, w, pub, tgts, log); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	res.Published = filepath.Join(w.Dir, PublishedFile)
@@ -187,16 +196,19 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	return nil
 }
 
-// targets is the registry of publication targets: one line per kind.
-func targets(cfg *config.Config) []Target {
-	out := []Target{&DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}}
+// targets is the registry of publication targets: one line per kind. The
+// DuckDB file, which the models are built in, is prepared last: the other
+// targets read the models from it.
+func targets(cfg *config.Config) (*DuckDBTarget, []Target) {
+	duck := &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}
+	var out []Target
 	if cfg.Publish.Parquet.On() {
 		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep})
 	}
 	if cfg.Publish.Postgres.DSNEnv != "" {
 		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
 	}
-	return out
+	return duck, append(out, duck)
 }
 
 // DocsDir is where every publication writes its data dictionary, relative to the warehouse.

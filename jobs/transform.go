@@ -110,12 +110,23 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 }
 
 // Transform materialises every model as a table, in dependency order, and
-// records each build in ops.model_runs.
-func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) ([]ModelResult, error) {
+// records each build in ops.model_runs. With build set (an attached
+// catalog: the publication file being built), the published models are
+// created there as mart.<name>, each with a view of its own name in the
+// work database, so that publication copies nothing.
+func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, build string, log zerolog.Logger) ([]ModelResult, error) {
 	var out []ModelResult
 	for _, m := range cat.Models {
 		start := time.Now()
-		err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL))
+		target := m.Qualified()
+		if build != "" && m.Published() {
+			target = build + ".mart." + m.Name
+		}
+		err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", target, m.SQL))
+		if err == nil && target != m.Qualified() {
+			err = w.exec(ctx, fmt.Sprintf("create or replace view %s as select * from %s", m.Qualified(), target))
+			hook("duckdb-table:" + m.Name)
+		}
 		var rows int64
 		if err == nil {
 			err = w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&rows)

@@ -210,11 +210,14 @@ func layerRank(q string) int {
 	return len(Layers)
 }
 
+// Published reports whether BI tools see the model: core and marts do.
+func (m Model) Published() bool { return m.Layer != "staging" }
+
 // Published lists the models that BI tools see: core and marts.
 func (c *Catalog) Published() []Model {
 	var out []Model
 	for _, m := range c.Models {
-		if m.Layer != "staging" {
+		if m.Published() {
 			out = append(out, m)
 		}
 	}
