@@ -136,17 +136,32 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
-	duck, tgts := targets(cfg)
-	if err := duck.Begin(ctx, w, res.RunID); err != nil {
-		return err
-	}
+	// Targets that build while the models run begin now; a run that
+	// does not publish aborts them, leaving the live publication alone.
+	tgts := targets(cfg)
+	var builders []Builder
 	defer func() {
 		if res.Published == "" {
-			duck.Abort()
+			for _, b := range builders {
+				b.Abort()
+			}
 		}
 	}()
+	for _, t := range tgts {
+		if b, ok := t.(Builder); ok {
+			if err := b.Begin(ctx, w, res.RunID); err != nil {
+				return fmt.Errorf("begin %s publication: %w", t.Name(), err)
+			}
+			builders = append(builders, b)
+		}
+	}
+	notify := func(m models.Model) {
+		for _, b := range builders {
+			b.Built(m)
+		}
+	}
 	done = step("transform")
-	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, log); err != nil {
+	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, notify, log); err != nil {
 		return err
 	}
 	done()
@@ -199,8 +214,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 // targets is the registry of publication targets: one line per kind. The
 // DuckDB file, which the models are built in, is prepared last: the other
 // targets read the models from it.
-func targets(cfg *config.Config) (*DuckDBTarget, []Target) {
-	duck := &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}
+func targets(cfg *config.Config) []Target {
 	var out []Target
 	if cfg.Publish.Parquet.On() {
 		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep})
@@ -208,7 +222,7 @@ func targets(cfg *config.Config) (*DuckDBTarget, []Target) {
 	if cfg.Publish.Postgres.DSNEnv != "" {
 		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
 	}
-	return duck, append(out, duck)
+	return append(out, &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep})
 }
 
 // DocsDir is where every publication writes its data dictionary, relative to the warehouse.
