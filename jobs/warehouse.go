@@ -85,8 +85,6 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 	return w.migrate(ctx)
 }
 
-// migrate creates the schemas, the ops tables and one raw table per entity.
-// Every raw table exists even without a source, so models can always run.
 // afterLanding lets DuckDB write model and publication tables in any row
 // order: only landing needs the file's order (the data row of an error), and
 // order-preserving inserts cost parallelism and memory.
@@ -97,9 +95,18 @@ func afterLanding(ctx context.Context, w *Warehouse) error {
 	return nil
 }
 
+// migrate creates the schemas, the ops tables and one raw table per entity.
+// Every raw table exists even without a source, so models can always run.
+//
+// Staging is an in-memory database attached as "staging": its tables are
+// rebuilt every run and read within it, so writing them to disk with
+// compression (twice the time of the query at M) buys nothing. DuckDB
+// spills them to temp_directory under its memory limit.
 func (w *Warehouse) migrate(ctx context.Context) error {
 	ddl := []string{
-		"create schema if not exists raw", "create schema if not exists staging", "create schema if not exists core",
+		"drop schema if exists staging cascade", // staging was a schema of the work database before
+		"attach if not exists ':memory:' as staging",
+		"create schema if not exists raw", "create schema if not exists core",
 		"create schema if not exists mart", "create schema if not exists ops", "create schema if not exists cfg",
 		"create schema if not exists landing",
 		`create table if not exists ops.runs (run_id varchar, as_of date, started_at timestamp, ended_at timestamp,
