@@ -51,6 +51,10 @@ func OpenWarehouse(ctx context.Context, cfg *config.Config) (*Warehouse, error) 
 		w.Close()
 		return nil, err
 	}
+	if err := w.tune(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -69,8 +73,9 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 	} else {
 		tmp = cfg.Resolve(tmp)
 	}
-	// One checkpoint at the end of the run instead of one per large insert.
-	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true", "set checkpoint_threshold = '1GB'"}
+	// The resources the configuration grants; landing relies on DuckDB's
+	// default of preserving insertion order (the data row of an error).
+	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true"}
 	if cfg.Warehouse.MemoryLimit != "" {
 		settings = append(settings, "set memory_limit = "+quote(cfg.Warehouse.MemoryLimit))
 	}
@@ -95,17 +100,29 @@ func afterLanding(ctx context.Context, w *Warehouse) error {
 	return nil
 }
 
-// migrate creates the schemas, the ops tables and one raw table per entity.
-// Every raw table exists even without a source, so models can always run.
-//
-// Staging is an in-memory database attached as "staging": its tables are
-// rebuilt every run and read within it, so writing them to disk with
-// compression (twice the time of the query at M) buys nothing. DuckDB
-// spills them to temp_directory under its memory limit.
-func (w *Warehouse) migrate(ctx context.Context) error {
-	ddl := []string{
+// tune makes leadmart's choices of how the job writes; the engine baseline
+// keeps DuckDB's defaults. Staging is an in-memory database attached as
+// "staging": its tables are rebuilt every run and read within it, so
+// writing them to disk with compression (twice the time of the query at M)
+// buys nothing. DuckDB spills them to temp_directory under its memory limit.
+func (w *Warehouse) tune(ctx context.Context) error {
+	for _, q := range []string{
+		// one checkpoint at the end of the run instead of one per large insert
+		"set checkpoint_threshold = '1GB'",
 		"drop schema if exists staging cascade", // staging was a schema of the work database before
 		"attach if not exists ':memory:' as staging",
+	} {
+		if err := w.exec(ctx, q); err != nil {
+			return fmt.Errorf("configure DuckDB (%s): %w", q, err)
+		}
+	}
+	return nil
+}
+
+// migrate creates the schemas, the ops tables and one raw table per entity.
+// Every raw table exists even without a source, so models can always run.
+func (w *Warehouse) migrate(ctx context.Context) error {
+	ddl := []string{
 		"create schema if not exists raw", "create schema if not exists core",
 		"create schema if not exists mart", "create schema if not exists ops", "create schema if not exists cfg",
 		"create schema if not exists landing",

@@ -1,6 +1,9 @@
 -- Invoice lines in the reporting currency. Foreign amounts convert at the
 -- nearest rate on or before the invoice date; a missing rate stays NULL and
 -- fails the check fx_rate_found, never a silent 1.
+-- The rates are spread over the days they hold, so that each line finds its
+-- rate by an equality join on a small table: an ASOF join sorts all lines,
+-- which spilled and took 20 x as long at 10 x the lines.
 with lines as (
     select * from staging.stg_erp__invoice_lines
 ),
@@ -17,6 +20,21 @@ params as (
     select * from cfg.params
 ),
 
+-- Each rate holds from its date until the next one, the last until as_of.
+fx_days as (
+    select
+        currency,
+        rate_date,
+        rate_to_reporting_currency,
+        unnest(generate_series(rate_date, valid_until, interval 1 day))::date as day
+    from (
+        select
+            fx.*,
+            coalesce(lead(fx.rate_date) over (partition by fx.currency order by fx.rate_date) - 1, p.as_of) as valid_until
+        from fx, params as p
+    )
+),
+
 converted as (
     select
         l.*,
@@ -24,7 +42,7 @@ converted as (
         case when l.currency = p.reporting_currency then l.invoice_date else fx.rate_date end as fx_rate_date
     from lines as l
     cross join params as p
-    asof left join fx on fx.currency = l.currency and fx.rate_date <= l.invoice_date
+    left join fx_days as fx on fx.currency = l.currency and fx.day = l.invoice_date
 ),
 
 -- An ERP customer matched by several CRM accounts books its revenue on the
