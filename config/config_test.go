@@ -74,6 +74,8 @@ func TestParseErrors(t *testing.T) {
 			`sources[0] (x).rest.url: required, an http or https URL, got ""`},
 		{"rest with ftp url", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, connector: rest, rest: {url: ftp://crm/leads}}\n",
 			`sources[0] (x).rest.url: required, an http or https URL, got "ftp://crm/leads"`},
+		{"bad memory limit", minimal + "warehouse: {memory_limit: 4 gigs}\n", `warehouse.memory_limit: want a size such as 4GB or 4096MiB, got "4 gigs"`},
+		{"tiny memory limit", minimal + "warehouse: {memory_limit: 100MB}\n", "warehouse.memory_limit: 100MB is less than the 256 MiB a run needs"},
 		{"bad time zone", minimal + "warehouse: {time_zone: Mars/Olympus}\n", `warehouse.time_zone: unknown time zone "Mars/Olympus"`},
 	}
 	for _, tc := range cases {
@@ -107,4 +109,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted version %d", c.Version)
 		}
 	})
+}
+
+// DuckDB gets 3/4 of the budget; the rest is headroom for what it does not count.
+func TestDuckDBMemoryLimit(t *testing.T) {
+	for _, tc := range []struct{ budget, want string }{
+		{"4GB", "2861MiB"}, // 3e9 bytes
+		{"4GiB", "3072MiB"},
+		{"512 mib", "384MiB"},
+		{"1.5GB", "1072MiB"},
+		{"", ""},
+	} {
+		if got := (Warehouse{MemoryLimit: tc.budget}).DuckDBMemoryLimit(); got != tc.want {
+			t.Errorf("DuckDBMemoryLimit(%q) = %q, want %q", tc.budget, got, tc.want)
+		}
+	}
 }

@@ -76,8 +76,8 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 	// The resources the configuration grants; landing relies on DuckDB's
 	// default of preserving insertion order (the data row of an error).
 	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true"}
-	if cfg.Warehouse.MemoryLimit != "" {
-		settings = append(settings, "set memory_limit = "+quote(cfg.Warehouse.MemoryLimit))
+	if limit := cfg.Warehouse.DuckDBMemoryLimit(); limit != "" {
+		settings = append(settings, "set memory_limit = "+quote(limit))
 	}
 	if cfg.Warehouse.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("set threads = %d", cfg.Warehouse.Threads))

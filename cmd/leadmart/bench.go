@@ -20,7 +20,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	runs := fs.Int("runs", 3, "repetitions per scale; medians are reported")
 	cache := fs.String("cache", "bench/cache", "where generated extracts are kept between invocations")
 	out := fs.String("out", "bench/results", "where results are written")
-	mem := fs.String("memory-limit", "", "DuckDB memory_limit, e.g. 4GB (default: DuckDB's)")
+	mem := fs.String("memory-limit", "", "warehouse.memory_limit, the job's memory budget, e.g. 4GB (default: none)")
 	threads := fs.Int("threads", 0, "DuckDB threads (default: all cores)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -36,7 +36,7 @@ type Options struct {
 	Runs        int    // repetitions; medians are reported
 	Cache       string // generated extracts, kept between invocations
 	Out         string // results folder
-	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; "" for DuckDB's default
+	MemoryLimit string // warehouse.memory_limit, the memory budget, e.g. "4GB"; "" for none
 	Threads     int
 	Binary      string // the leadmart binary to run
 	Stdout      io.Writer
