@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -117,15 +116,7 @@ func TestSQLAndRESTSourcesLikeFiles(t *testing.T) {
 // csvRecords reads a CSV file as JSON records with text values, null for empty.
 func csvRecords(t *testing.T, path string) []map[string]any {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := whtest.ReadCSV(t, path)
 	var out []map[string]any
 	for _, r := range rows[1:] {
 		rec := map[string]any{}

@@ -1,13 +1,12 @@
 package extract
 
 import (
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	_ "github.com/duckdb/duckdb-go/v2"
+	"leadmart/internal/parquettest"
 )
 
 func str(s string) *string { return &s }
@@ -34,22 +33,9 @@ func TestWriterRoundTrip(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	var first, second string
-	q := `select count(*),
-		max(case when file_row_number = 0 then concat_ws('|', coalesce(zeta, '∅'), alpha, coalesce(mid, '∅')) end),
-		max(case when file_row_number = 1 then concat_ws('|', coalesce(zeta, '∅'), alpha, coalesce(mid, '∅')) end)
-		from read_parquet(?, file_row_number = true)`
-	if err := db.QueryRow(q, path).Scan(&n, &first, &second); err != nil {
-		t.Fatal(err)
-	}
-	if n != 3002 || first != "z1|a1|∅" || second != "∅|a2|m2" {
-		t.Errorf("read back %d rows, first %q, second %q; want 3002, z1|a1|∅, ∅|a2|m2", n, first, second)
+	got := parquettest.Rows(t, path, "concat_ws('|', coalesce(zeta, '∅'), alpha, coalesce(mid, '∅'))")
+	if len(got) != 3002 || got[0] != "z1|a1|∅" || got[1] != "∅|a2|m2" || got[3001] != "z|a|m" {
+		t.Errorf("read back %d rows, first %q, %q, last %q; want 3002, z1|a1|∅, ∅|a2|m2, z|a|m", len(got), got[0], got[1], got[3001])
 	}
 }
 

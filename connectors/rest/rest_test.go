@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
-
 	"leadmart/config"
+	"leadmart/internal/parquettest"
 )
 
 // crm is a paginated API: ?limit=N&offset=K, a relative next link, a bearer
@@ -69,24 +67,7 @@ func source(url string) config.Source {
 
 func readBack(t *testing.T, path string) []string {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`select concat_ws('|', id, coalesce(amount, '∅'), coalesce("owner.id", '∅'), coalesce(tags, '∅'), updated_at)
-		from read_parquet(?) order by file_row_number`, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
+	return parquettest.Rows(t, path, `concat_ws('|', id, coalesce(amount, '∅'), coalesce("owner.id", '∅'), coalesce(tags, '∅'), updated_at)`)
 }
 
 func TestExtractFollowsPagesAndWatermark(t *testing.T) {

@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"leadmart/config"
+	"leadmart/internal/parquettest"
 	"leadmart/internal/pgtest"
 )
 
@@ -117,25 +117,6 @@ func berlin(t *testing.T) *time.Location {
 
 func readBack(t *testing.T, path string) []string {
 	t.Helper()
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`select concat_ws('|', lead_id, created_on, created_at, seen_at,
-		coalesce(amount, '∅'), coalesce(employees, '∅'), coalesce(score, '∅'), coalesce(is_key, '∅'), coalesce(note, '∅'))
-		from read_parquet(?, file_row_number = true) order by file_row_number`, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return parquettest.Rows(t, path, `concat_ws('|', lead_id, created_on, created_at, seen_at, coalesce(amount, '∅'),
+		coalesce(employees, '∅'), coalesce(score, '∅'), coalesce(is_key, '∅'), coalesce(note, '∅'))`)
 }
