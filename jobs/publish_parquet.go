@@ -142,7 +142,9 @@ func (p *ParquetTarget) wait() error {
 	}
 	close(p.queue)
 	p.queue = nil
-	return <-p.done
+	err := <-p.done
+	p.cancel()
+	return err
 }
 
 // Prepare waits for the worker, writes what it missed (tables that were
