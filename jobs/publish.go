@@ -51,19 +51,14 @@ type Target interface {
 	Abort()
 }
 
-// Builder is a target that starts before the models are built: Begin
-// before transform, Built after each published model. Its Prepare then
-// completes what it began.
+// Builder is a target that starts before the models are built (Begin);
+// its Prepare then completes what it began.
 type Builder interface {
 	Target
 	Begin(ctx context.Context, w *Warehouse, runID string) error
-	Built(m models.Model)
 }
 
-var (
-	_ Builder = (*DuckDBTarget)(nil)
-	_ Builder = (*ParquetTarget)(nil)
-)
+var _ Builder = (*DuckDBTarget)(nil)
 
 // PublishHook, when set, runs at named moments of publication; tests use it
 // to kill a run at the worst moment.
@@ -222,9 +217,6 @@ func (d *DuckDBTarget) Begin(ctx context.Context, w *Warehouse, runID string) er
 	}
 	return nil
 }
-
-// Built does nothing: Transform creates the models in the file itself.
-func (d *DuckDBTarget) Built(models.Model) {}
 
 // Prepare completes the file built since Begin: the publication table and
 // every comment in one transaction, a checkpoint, then closed and renamed.

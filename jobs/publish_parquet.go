@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"leadmart/models"
 )
 
 // ParquetTarget publishes every table as zstd Parquet under
@@ -22,11 +19,8 @@ import (
 type ParquetTarget struct {
 	Keep int
 
-	dir, tmp, version string
-	live              bool
-	queue             chan models.Model // models built, to write
-	done              chan error        // the worker's result
-	cancel            context.CancelFunc
+	dir, version string
+	live         bool
 }
 
 var _ Target = (*ParquetTarget)(nil)
@@ -63,10 +57,7 @@ func (p *ParquetTarget) Name() string { return "parquet" }
 
 func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
 
-// Begin starts the publication while the models are built: a worker on a
-// second connection writes each published model as soon as Built reports
-// it, using the cores that the model builds leave idle.
-func (p *ParquetTarget) Begin(ctx context.Context, w *Warehouse, runID string) error {
+func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
 	p.dir = w.Dir
 	if err := os.MkdirAll(p.versions(), 0o755); err != nil {
 		return err
@@ -75,103 +66,30 @@ func (p *ParquetTarget) Begin(ctx context.Context, w *Warehouse, runID string) e
 	for _, l := range leftovers {
 		os.RemoveAll(l)
 	}
-	p.tmp = filepath.Join(p.versions(), runID+".tmp")
-	conn, err := w.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("parquet publication: %w", err)
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	p.queue, p.done, p.cancel = make(chan models.Model, 64), make(chan error, 1), cancel
-	go func() {
-		defer conn.Close()
-		var err error
-		for m := range p.queue {
-			if err == nil {
-				err = p.write(wctx, conn, m)
-			}
-		}
-		p.done <- err
-	}()
-	return nil
-}
-
-// Built queues a published model for writing.
-func (p *ParquetTarget) Built(m models.Model) {
-	if p.queue != nil {
-		p.queue <- m
-	}
-}
-
-// write copies one model to tmp/<name>/, Hive-partitioned when its
-// metadata says so (unless it is empty: an unpartitioned file still carries
-// the schema).
-func (p *ParquetTarget) write(ctx context.Context, conn *sql.Conn, m models.Model) error {
-	dir := filepath.Join(p.tmp, m.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	part := m.Meta.PartitionBy
-	if part != "" {
-		var hasRows bool
-		if err := conn.QueryRowContext(ctx, "select exists (select 1 from "+m.Qualified()+")").Scan(&hasRows); err != nil {
-			return fmt.Errorf("write %s: %w", m.Name, err)
-		}
-		if !hasRows {
-			part = ""
-		}
-	}
-	var q string
-	if part != "" {
-		// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
-		q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd, partition_by (%s), overwrite_or_ignore true)",
-			m.Qualified(), quote(dir), ident(part))
-	} else {
-		q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)", m.Qualified(), quote(filepath.Join(dir, "data.parquet")))
-	}
-	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("write %s: %w", m.Name, err)
-	}
-	hook("parquet-table:" + m.Name)
-	return nil
-}
-
-// wait ends the worker and returns its error.
-func (p *ParquetTarget) wait() error {
-	if p.queue == nil {
-		return nil
-	}
-	close(p.queue)
-	p.queue = nil
-	err := <-p.done
-	p.cancel()
-	return err
-}
-
-// Prepare waits for the worker, writes what it missed (tables that were
-// not reported as built), then the manifest, and renames the folder into
-// a version.
-func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
-	if p.done == nil {
-		if err := p.Begin(ctx, w, pub.RunID); err != nil {
-			return err
-		}
-	}
-	if err := p.wait(); err != nil {
-		return err
-	}
-	tmp := p.tmp
+	tmp := filepath.Join(p.versions(), pub.RunID+".tmp")
 	m := Manifest{RunID: pub.RunID, AsOf: pub.AsOf.Format(time.DateOnly), PublishedAt: pub.PublishedAt.UTC()}
 	for _, t := range pub.Tables {
 		dir := filepath.Join(tmp, t.Model.Name)
-		if _, err := os.Stat(dir); err != nil {
-			if err := p.write(ctx, w.conn, t.Model); err != nil {
-				return err
-			}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
 		}
 		part := t.Model.Meta.PartitionBy
-		if _, err := os.Stat(filepath.Join(dir, "data.parquet")); err == nil {
+		if t.Rows == 0 {
+			// No partitions to write: an empty file still carries the schema.
 			part = ""
 		}
+		var q string
+		if part != "" {
+			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
+			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd, partition_by (%s), overwrite_or_ignore true)",
+				t.Model.Qualified(), quote(dir), ident(part))
+		} else {
+			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)", t.Model.Qualified(), quote(filepath.Join(dir, "data.parquet")))
+		}
+		if err := w.exec(ctx, q); err != nil {
+			return fmt.Errorf("write %s: %w", t.Model.Name, err)
+		}
+		hook("parquet-table:" + t.Model.Name)
 		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part, Files: []string{}}
 		for _, c := range t.Columns {
 			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, c.Description})
@@ -221,20 +139,10 @@ func (p *ParquetTarget) Switch(context.Context) error {
 	return p.prune()
 }
 
-// Abort stops the worker and removes what it wrote, or the prepared
-// version unless it is already live.
+// Abort removes the prepared version unless it is already live.
 func (p *ParquetTarget) Abort() {
-	if p.live {
-		return
-	}
-	if p.cancel != nil {
-		p.cancel()
-	}
-	_ = p.wait()
-	for _, d := range []string{p.tmp, p.version} {
-		if d != "" {
-			os.RemoveAll(d)
-		}
+	if p.version != "" && !p.live {
+		os.RemoveAll(p.version)
 	}
 }
 

@@ -155,13 +155,8 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 			builders = append(builders, b)
 		}
 	}
-	notify := func(m models.Model) {
-		for _, b := range builders {
-			b.Built(m)
-		}
-	}
 	done = step("transform")
-	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, notify, log); err != nil {
+	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, log); err != nil {
 		return err
 	}
 	done()
@@ -213,7 +208,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 
 // targets is the registry of publication targets: one line per kind. The
 // DuckDB file, which the models are built in, is prepared last: the other
-// targets read the models from it.
+// targets read the models from it, and its Prepare closes it.
 func targets(cfg *config.Config) []Target {
 	var out []Target
 	if cfg.Publish.Parquet.On() {

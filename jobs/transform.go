@@ -113,9 +113,8 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 // records each build in ops.model_runs. With build set (an attached
 // catalog: the publication file being built), the published models are
 // created there as mart.<name>, each with a view of its own name in the
-// work database, so that publication copies nothing. built, when set,
-// hears of every published model once it exists.
-func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, build string, built func(models.Model), log zerolog.Logger) ([]ModelResult, error) {
+// work database, so that publication copies nothing.
+func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, build string, log zerolog.Logger) ([]ModelResult, error) {
 	var out []ModelResult
 	for _, m := range cat.Models {
 		start := time.Now()
@@ -145,9 +144,6 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, bu
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
 		}
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).Msg("built")
-		if built != nil && m.Published() {
-			built(m)
-		}
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil
