@@ -100,7 +100,12 @@ func Run(ctx context.Context, opt Options) ([]Result, error) {
 			return out, err
 		}
 		b, _ := json.MarshalIndent(r, "", "  ")
-		path := filepath.Join(opt.Out, fmt.Sprintf("%s-%s.json", r.Date, name))
+		// runs under a memory budget keep their own file beside the unbounded ones
+		file := r.Date + "-" + name
+		if opt.MemoryLimit != "" {
+			file += "-memory_limit-" + opt.MemoryLimit
+		}
+		path := filepath.Join(opt.Out, file+".json")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			return out, err
 		}
