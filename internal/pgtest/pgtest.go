@@ -24,7 +24,7 @@ func DSN(t testing.TB) string {
 	initdb := findBinary("initdb")
 	if initdb == "" {
 		t.Skip("SKIPPING: no PostgreSQL server binaries (initdb) and no LEADMART_TEST_PG_DSN; " +
-			"install postgresql (CI does) to run the PostgreSQL publication tests")
+			"install postgresql (CI does) to run the PostgreSQL tests (publication, SQL source)")
 	}
 	bin := filepath.Dir(initdb)
 	base, err := os.MkdirTemp("", "leadmart-pg-")
