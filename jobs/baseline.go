@@ -102,15 +102,3 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 	}
 	return time.Since(start), nil
 }
-
-func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]sourceColumn, error) {
-	_, rows, err := w.queryAll(ctx, "describe select * from "+scan)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]sourceColumn, len(rows))
-	for i, r := range rows {
-		out[i] = sourceColumn{Name: fmt.Sprint(r[0]), Type: fmt.Sprint(r[1])}
-	}
-	return out, nil
-}

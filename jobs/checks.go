@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -119,13 +118,13 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string)
 func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog) ([]string, error) {
 	var out []string
 	for _, m := range cat.Published() {
-		cols, err := columnsOf(ctx, w.conn, m.Schema, m.Name)
+		cols, err := scanColumns(ctx, w, m.Qualified())
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range cols {
-			if strings.TrimSpace(m.Meta.Columns[c]) == "" {
-				out = append(out, m.Qualified()+"."+c)
+			if strings.TrimSpace(m.Meta.Columns[c.Name]) == "" {
+				out = append(out, m.Qualified()+"."+c.Name)
 			}
 		}
 	}
@@ -160,23 +159,4 @@ func formatValue(v any) string {
 		return x.Format(time.DateTime)
 	}
 	return fmt.Sprint(v)
-}
-
-// columnsOf lists a work-database table's or view's columns in order.
-func columnsOf(ctx context.Context, conn *sql.Conn, schema, table string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, `select column_name from duckdb_columns()
-		where database_name = current_database() and schema_name = ? and table_name = ? order by column_index`, schema, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

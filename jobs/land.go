@@ -314,8 +314,21 @@ type column struct {
 	native bool   // the source column has a type that casts to the canonical one without loss or failure
 }
 
-// sourceColumn is a column of an extract as DuckDB reads it.
+// sourceColumn is a column of an extract, table or view as DuckDB reads it.
 type sourceColumn struct{ Name, Type string }
+
+// scanColumns lists the columns of a scan, table or view, in order.
+func scanColumns(ctx context.Context, w *Warehouse, scan string) ([]sourceColumn, error) {
+	_, rows, err := w.queryAll(ctx, "describe select * from "+scan)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sourceColumn, len(rows))
+	for i, r := range rows {
+		out[i] = sourceColumn{Name: fmt.Sprint(r[0]), Type: fmt.Sprint(r[1])}
+	}
+	return out, nil
+}
 
 // nativeTypes are the DuckDB types that cast to each canonical type without
 // a parse: a typed Parquet extract skips the detour through text.
