@@ -33,8 +33,9 @@ func TestParseDefaults(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", ch.name, ch.got, ch.want)
 		}
 	}
-	if c.KPI.ResponseSLAHours != 24 || c.Publish.DuckDB.Keep != 3 {
-		t.Errorf("kpi/publish defaults: got sla %d keep %d, want 24 and 3", c.KPI.ResponseSLAHours, c.Publish.DuckDB.Keep)
+	if c.KPI.ResponseSLAHours != 24 || c.Publish.DuckDB.Keep != 3 || c.Publish.Parquet.CompressionLevel != 1 {
+		t.Errorf("kpi/publish defaults: got sla %d keep %d zstd level %d, want 24, 3 and 1",
+			c.KPI.ResponseSLAHours, c.Publish.DuckDB.Keep, c.Publish.Parquet.CompressionLevel)
 	}
 }
 
@@ -76,6 +77,8 @@ func TestParseErrors(t *testing.T) {
 			`sources[0] (x).rest.url: required, an http or https URL, got "ftp://crm/leads"`},
 		{"bad memory limit", minimal + "warehouse: {memory_limit: 4 gigs}\n", `warehouse.memory_limit: want a size such as 4GB or 4096MiB, got "4 gigs"`},
 		{"tiny memory limit", minimal + "warehouse: {memory_limit: 100MB}\n", "warehouse.memory_limit: 100MB is less than the 256 MiB a run needs"},
+		{"compression level too high", minimal + "publish: {parquet: {compression_level: 23}}\n",
+			"publish.parquet.compression_level: want a zstd level from 1 to 22, got 23"},
 		{"bad time zone", minimal + "warehouse: {time_zone: Mars/Olympus}\n", `warehouse.time_zone: unknown time zone "Mars/Olympus"`},
 	}
 	for _, tc := range cases {

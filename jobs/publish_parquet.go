@@ -17,7 +17,8 @@ import (
 // switch replaces the symlink with rename(2), so a lake reader resolves
 // either the old or the new publication, never half of one.
 type ParquetTarget struct {
-	Keep int
+	Keep  int
+	Level int // zstd level; 0 is DuckDB's default
 
 	dir, version string
 	live         bool
@@ -78,13 +79,17 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicati
 			// No partitions to write: an empty file still carries the schema.
 			part = ""
 		}
+		opts := "format parquet, compression zstd"
+		if p.Level > 0 {
+			opts += fmt.Sprintf(", compression_level %d", p.Level)
+		}
 		var q string
 		if part != "" {
 			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
-			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd, partition_by (%s), overwrite_or_ignore true)",
-				t.Model.Qualified(), quote(dir), ident(part))
+			q = fmt.Sprintf("copy (select * from %s) to %s (%s, partition_by (%s), overwrite_or_ignore true)",
+				t.Model.Qualified(), quote(dir), opts, ident(part))
 		} else {
-			q = fmt.Sprintf("copy (select * from %s) to %s (format parquet, compression zstd)", t.Model.Qualified(), quote(filepath.Join(dir, "data.parquet")))
+			q = fmt.Sprintf("copy (select * from %s) to %s (%s)", t.Model.Qualified(), quote(filepath.Join(dir, "data.parquet")), opts)
 		}
 		if err := w.exec(ctx, q); err != nil {
 			return fmt.Errorf("write %s: %w", t.Model.Name, err)

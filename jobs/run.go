@@ -212,7 +212,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 func targets(cfg *config.Config) []Target {
 	var out []Target
 	if cfg.Publish.Parquet.On() {
-		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep})
+		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep, Level: cfg.Publish.Parquet.CompressionLevel})
 	}
 	if cfg.Publish.Postgres.DSNEnv != "" {
 		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
