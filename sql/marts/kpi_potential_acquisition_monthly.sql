@@ -149,9 +149,15 @@ class_cost as (
 ),
 
 -- Potential coverage at each month end: A accounts that are customers or
--- have an open lead or opportunity by then.
-month_ends as (
-    select month, month + interval 1 month as month_end from months
+-- have an open lead or opportunity by then. A span covers the month ends in
+-- (opened, ended], a run of whole months; an account's overlapping runs are
+-- merged first, so that each covered month counts the account once. (An
+-- EXISTS over every month x account pair held memory DuckDB does not count
+-- and set the peak of the whole job at scale L.)
+a_accounts as (
+    select account_key, business_unit, potential_revenue
+    from account_bu
+    where potential_class = 'A'
 ),
 
 open_lead_spans as (
@@ -164,31 +170,81 @@ open_lead_spans as (
     where account_key is not null
 ),
 
-a_account_months as (
+-- month m is covered when opened < m + 1 month <= ended
+coverage_spans as (
     select
-        me.month,
-        a.account_key,
-        a.business_unit,
-        a.potential_revenue,
-        coalesce(b.became_customer_on < me.month_end, false)
-            or exists (
-                select 1 from open_lead_spans as s
-                where s.account_key = a.account_key and s.opened_at < me.month_end and s.ended_at >= me.month_end
-            ) as is_covered
-    from month_ends as me
-    cross join account_bu as a
-    left join became_customer as b on b.account_key = a.account_key
-    where a.potential_class = 'A'
+        s.account_key,
+        date_trunc('month', s.opened_at)::date as first_month,
+        (date_trunc('month', s.ended_at) - interval 1 month)::date as last_month
+    from open_lead_spans as s
+    semi join a_accounts as a on a.account_key = s.account_key
+    union all
+    select b.account_key, date_trunc('month', b.became_customer_on)::date, date '9999-12-01'
+    from became_customer as b
+    semi join a_accounts as a on a.account_key = b.account_key
+),
+
+-- seq fixes one order of tied spans for both windows: numbering the runs
+-- in another order than covered_until was taken in would split a run in two
+-- and count its months twice.
+coverage_ordered as (
+    select
+        account_key,
+        first_month,
+        last_month,
+        row_number() over by_start as seq,
+        max(last_month) over (by_start rows between unbounded preceding and 1 preceding) as covered_until
+    from coverage_spans
+    where first_month <= last_month
+    window by_start as (partition by account_key order by first_month, last_month)
+),
+
+coverage_runs as (
+    select
+        account_key,
+        first_month,
+        last_month,
+        sum(case when covered_until is null or first_month > covered_until then 1 else 0 end) over (
+            partition by account_key order by seq rows unbounded preceding
+        ) as run
+    from coverage_ordered
+),
+
+covered_months as (
+    select
+        r.account_key,
+        unnest(generate_series(greatest(r.first_month, w.first_month), least(r.last_month, w.last_month), interval 1 month))::date as month
+    from (
+        select account_key, min(first_month) as first_month, max(last_month) as last_month
+        from coverage_runs
+        group by account_key, run
+    ) as r,
+    (select min(month) as first_month, max(month) as last_month from months) as w
+    where r.first_month <= w.last_month and r.last_month >= w.first_month
+),
+
+-- Both sums add the potentials as decimals, exactly: summed as doubles in
+-- two orders, a fully covered class came out at 1.0000000000000002.
+covered_potential as (
+    select c.month, a.business_unit, sum(a.potential_revenue::decimal(38, 6))::double as a_potential_covered
+    from covered_months as c
+    join a_accounts as a on a.account_key = c.account_key
+    group by all
 ),
 
 covered as (
     select
-        month,
-        business_unit,
-        sum(potential_revenue) as a_potential,
-        coalesce(sum(potential_revenue) filter (where is_covered), 0) as a_potential_covered
-    from a_account_months
-    group by month, business_unit
+        mo.month,
+        p.business_unit,
+        p.a_potential,
+        coalesce(cp.a_potential_covered, 0) as a_potential_covered
+    from months as mo
+    cross join (
+        select business_unit, sum(potential_revenue::decimal(38, 6))::double as a_potential
+        from a_accounts
+        group by all
+    ) as p
+    left join covered_potential as cp on cp.month = mo.month and cp.business_unit = p.business_unit
 ),
 
 keys as (
