@@ -143,7 +143,9 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, bu
 		if err != nil {
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
 		}
-		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).Msg("built")
+		// the high-water mark after each model shows which one sets the run's peak
+		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).
+			Int64("peak_rss_mib", peakRSSMiB()).Msg("built")
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil
