@@ -1,0 +1,93 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/models"
+)
+
+// Every kind of declared check counts its failing rows on a hand-made model:
+// the column conditions (not_null, range) share one scan, the others run
+// their own query, and the error names each failure with its count.
+func TestChecksCountFailingRows(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := config.Demo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenWarehouse(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cat, err := models.LoadCatalog(fstest.MapFS{
+		"core/thing.sql": {Data: []byte(`select * from (values (1, 'a', 0.5, 10), (2, null, 1.5, 20), (2, 'c', -1.0, null))
+			as t(id, name, share, amount)`)},
+		"core/thing.yml": {Data: []byte(`description: A hand-made model with failing rows.
+unique: [[id]]
+not_null: [id, name, amount]
+ranges:
+  share: [0, 1]
+  amount: [0, null]
+checks:
+  - name: amount_below_15
+    sql: select id from core.thing where amount >= 15
+columns:
+  id: Key.
+  name: Name.
+  share: A share.
+  amount: An amount.
+`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Transform(ctx, w, cat, "r1", "", zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Check(ctx, w, cat, "r1")
+	if !errors.Is(err, ErrChecksFailed) {
+		t.Fatalf("got error %v, want ErrChecksFailed", err)
+	}
+	want := map[string]int64{
+		"unique(id)":       1,
+		"not_null(id)":     0,
+		"not_null(name)":   1,
+		"not_null(amount)": 1,
+		"range(amount)":    0,
+		"range(share)":     2,
+		"amount_below_15":  1,
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d check results, want %d: %+v", len(got), len(want), got)
+	}
+	for _, r := range got {
+		if n, ok := want[r.Name]; !ok || r.FailingRows != n {
+			t.Errorf("%s: %d failing rows, want %d", r.Name, r.FailingRows, n)
+		}
+	}
+	for _, line := range []string{
+		"core.thing unique(id): 1 key values that occur more than once, e.g. (id=2)",
+		"core.thing not_null(name): 1 NULL values",
+		"core.thing range(share): 2 values outside >= 0 <= 1",
+		"core.thing amount_below_15: 1 failing rows, e.g. (id=2)",
+	} {
+		if !strings.Contains(err.Error(), line) {
+			t.Errorf("error lacks %q:\n%v", line, err)
+		}
+	}
+	var recorded int
+	if err := w.conn.QueryRowContext(ctx, "select count(*) from ops.check_results where run_id = 'r1' and status = 'fail'").Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != 5 {
+		t.Errorf("ops.check_results holds %d failed checks, want 5", recorded)
+	}
+}
