@@ -22,11 +22,9 @@ type CheckResult struct {
 // Passed says whether no row failed.
 func (c CheckResult) Passed() bool { return c.FailingRows == 0 }
 
-// check counts failing rows: either a query of its own (count), or a
-// condition on the model's rows (cond) that is counted together with the
-// model's other conditions, in one scan. sample, when set, shows a few.
+// check is a query that counts failing rows; sample, when set, shows a few.
 type check struct {
-	model, name, count, cond, detail, sample string
+	model, name, count, detail, sample string
 }
 
 // checksFor derives the checks a model's metadata declares.
@@ -36,11 +34,11 @@ func checksFor(m models.Model) []check {
 	for _, key := range m.Meta.Unique {
 		k := strings.Join(key, ", ")
 		dups := fmt.Sprintf("select %s from %s group by all having count(*) > 1", k, t)
-		out = append(out, check{model: t, name: "unique(" + k + ")", count: "select count(*) from (" + dups + ")",
-			detail: "key values that occur more than once", sample: dups + " limit 3"})
+		out = append(out, check{t, "unique(" + k + ")", "select count(*) from (" + dups + ")",
+			"key values that occur more than once", dups + " limit 3"})
 	}
 	for _, c := range m.Meta.NotNull {
-		out = append(out, check{model: t, name: "not_null(" + c + ")", cond: c + " is null", detail: "NULL values"})
+		out = append(out, check{t, "not_null(" + c + ")", fmt.Sprintf("select count(*) from %s where %s is null", t, c), "NULL values", ""})
 	}
 	for _, c := range slices.Sorted(maps.Keys(m.Meta.Ranges)) {
 		r := m.Meta.Ranges[c]
@@ -55,18 +53,18 @@ func checksFor(m models.Model) []check {
 			bounds += fmt.Sprintf(" <= %v", *r[1])
 		}
 		if len(conds) > 0 {
-			out = append(out, check{model: t, name: "range(" + c + ")", cond: strings.Join(conds, " or "),
-				detail: "values outside " + strings.TrimSpace(bounds)})
+			out = append(out, check{t, "range(" + c + ")", fmt.Sprintf("select count(*) from %s where %s", t, strings.Join(conds, " or ")),
+				"values outside " + strings.TrimSpace(bounds), ""})
 		}
 	}
 	if s := m.Meta.SameRowsAs; s != "" {
-		out = append(out, check{model: t, name: "same_rows_as(" + s + ")",
-			count:  fmt.Sprintf("select abs((select count(*) from %s) - (select count(*) from %s))", t, s),
-			detail: "rows more or fewer than " + s + " (fan-out or loss in a join)"})
+		out = append(out, check{t, "same_rows_as(" + s + ")",
+			fmt.Sprintf("select abs((select count(*) from %s) - (select count(*) from %s))", t, s),
+			"rows more or fewer than " + s + " (fan-out or loss in a join)", ""})
 	}
 	for _, c := range m.Meta.Checks {
-		out = append(out, check{model: t, name: c.Name, count: fmt.Sprintf("select count(*) from (%s)", c.SQL), detail: "failing rows",
-			sample: fmt.Sprintf("select * from (%s) limit 3", c.SQL)})
+		out = append(out, check{t, c.Name, fmt.Sprintf("select count(*) from (%s)", c.SQL), "failing rows",
+			fmt.Sprintf("select * from (%s) limit 3", c.SQL)})
 	}
 	return out
 }
@@ -85,17 +83,10 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string)
 	}()
 	var failed []string
 	for _, m := range cat.Models {
-		checks := checksFor(m)
-		counts, err := countConditions(ctx, w, m.Qualified(), checks)
-		if err != nil {
-			return out, err
-		}
-		for i, c := range checks {
-			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail, FailingRows: counts[i]}
-			if c.cond == "" {
-				if err := w.conn.QueryRowContext(ctx, c.count).Scan(&r.FailingRows); err != nil {
-					return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
-				}
+		for _, c := range checksFor(m) {
+			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail}
+			if err := w.conn.QueryRowContext(ctx, c.count).Scan(&r.FailingRows); err != nil {
+				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
 			}
 			status := "pass"
 			if !r.Passed() {
@@ -120,34 +111,6 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string)
 		return out, fmt.Errorf("%w:\n  %s", ErrChecksFailed, strings.Join(failed, "\n  "))
 	}
 	return out, nil
-}
-
-// countConditions counts the failing rows of every condition check of one
-// model in a single scan; counts[i] belongs to checks[i] (0 for the checks
-// that run a query of their own).
-func countConditions(ctx context.Context, w *Warehouse, table string, checks []check) ([]int64, error) {
-	counts := make([]int64, len(checks))
-	var sels []string
-	var dst []any
-	for i, c := range checks {
-		if c.cond != "" {
-			sels = append(sels, fmt.Sprintf("count(*) filter (where %s)", c.cond))
-			dst = append(dst, &counts[i])
-		}
-	}
-	if len(sels) == 0 {
-		return counts, nil
-	}
-	if err := w.conn.QueryRowContext(ctx, fmt.Sprintf("select %s from %s", strings.Join(sels, ", "), table)).Scan(dst...); err != nil {
-		var names []string
-		for _, c := range checks {
-			if c.cond != "" {
-				names = append(names, c.name)
-			}
-		}
-		return nil, fmt.Errorf("checks %s on %s: %w", strings.Join(names, ", "), table, err)
-	}
-	return counts, nil
 }
 
 // undocumentedColumns lists published columns that their metadata does not
