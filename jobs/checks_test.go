@@ -13,9 +13,8 @@ import (
 	"leadmart/models"
 )
 
-// Every kind of declared check counts its failing rows on a hand-made model:
-// the column conditions (not_null, range) share one scan, the others run
-// their own query, and the error names each failure with its count.
+// Every kind of declared check counts its failing rows on a hand-made model,
+// and the error names each failure with its count and a sample.
 func TestChecksCountFailingRows(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := config.Demo(t.TempDir())
