@@ -201,4 +201,13 @@ func TestDemoRunPublishesEveryTable(t *testing.T) {
 	if share != "0.8" {
 		t.Errorf("A-class share of potential %s, want 0.8", share)
 	}
+	// The engine baseline of the benchmarks builds the same models over the
+	// same extracts, and splits its time into land and transform.
+	took, stages, err := jobs.Baseline(context.Background(), cfg, end, nil)
+	if err != nil {
+		t.Fatalf("baseline: %v", err)
+	}
+	if stages["land"] <= 0 || stages["transform"] <= 0 || stages["land"]+stages["transform"] > took {
+		t.Errorf("baseline stages %v do not split its %v", stages, took)
+	}
 }

@@ -39,6 +39,7 @@ func cmdBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "config file (required)")
 	asOf := fs.String("as-of", "", "as-of date, YYYY-MM-DD (required)")
+	summary := fs.String("summary-json", "", "also write the seconds and stages as JSON to this file (for benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,10 +51,13 @@ func cmdBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	took, err := jobs.Baseline(ctx, cfg, d, nil)
+	took, stages, err := jobs.Baseline(ctx, cfg, d, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "baseline: %.2fs\n", took.Seconds())
-	return nil
+	fmt.Fprintf(stdout, "baseline: %.2fs (land %.2fs, transform %.2fs)\n", took.Seconds(), stages["land"].Seconds(), stages["transform"].Seconds())
+	if *summary == "" {
+		return nil
+	}
+	return writeSummaryJSON(*summary, &jobs.Result{RunID: "baseline", AsOf: d, Duration: took, Stages: stages})
 }

@@ -71,6 +71,7 @@ type Summary struct {
 	IncrementalSeconds float64            `json:"incremental_seconds"`
 	IncrementalStages  map[string]float64 `json:"incremental_stages"`
 	BaselineSeconds    float64            `json:"baseline_seconds"`
+	BaselineStages     map[string]float64 `json:"baseline_stages"`
 	OverheadRatio      float64            `json:"overhead_ratio"`    // full / baseline
 	IncrementalRatio   float64            `json:"incremental_ratio"` // incremental / full
 	PeakRSSMiB         int64              `json:"peak_rss_mib"`      // the largest of all runs
@@ -204,7 +205,7 @@ func reset(dir string) error {
 func child(ctx context.Context, bin, dir string, args ...string) (Measurement, int64, error) {
 	summary := filepath.Join(dir, "summary.json")
 	os.Remove(summary)
-	if args[0] == "run" {
+	if args[0] == "run" || args[0] == "baseline" {
 		args = append(args, "--summary-json", "summary.json")
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -239,10 +240,15 @@ func summarise(r Result) Summary {
 		BaselineSeconds:    median(r.Baseline, func(m Measurement) float64 { return m.Seconds }),
 		FullStages:         map[string]float64{},
 		IncrementalStages:  map[string]float64{},
+		BaselineStages:     map[string]float64{},
 	}
 	for _, st := range Stages {
 		s.FullStages[st] = median(r.Full, func(m Measurement) float64 { return m.Stages[st] })
 		s.IncrementalStages[st] = median(r.Incremental, func(m Measurement) float64 { return m.Stages[st] })
+	}
+	// the baseline has a land and a transform stage only
+	for _, st := range []string{"land", "transform"} {
+		s.BaselineStages[st] = median(r.Baseline, func(m Measurement) float64 { return m.Stages[st] })
 	}
 	if s.BaselineSeconds > 0 {
 		s.OverheadRatio = s.FullSeconds / s.BaselineSeconds
