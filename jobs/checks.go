@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"leadmart/models"
 )
 
@@ -71,7 +73,7 @@ func checksFor(m models.Model) []check {
 
 // Check runs every declared check, records the results in ops.check_results
 // and fails with ErrChecksFailed when any check found failing rows.
-func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string) (out []CheckResult, err error) {
+func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
 	// The results are recorded in one transaction: one commit, not one per check.
 	if err := w.exec(ctx, "begin transaction"); err != nil {
 		return nil, err
@@ -85,9 +87,12 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string)
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {
 			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail}
+			start := time.Now()
 			if err := w.conn.QueryRowContext(ctx, c.count).Scan(&r.FailingRows); err != nil {
 				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
 			}
+			log.Debug().Str("model", c.model).Str("check", c.name).Int64("failing_rows", r.FailingRows).
+				Int64("duration_ms", time.Since(start).Milliseconds()).Int64("peak_rss_mib", peakRSSMiB()).Msg("checked")
 			status := "pass"
 			if !r.Passed() {
 				status = "fail"

@@ -51,7 +51,7 @@ columns:
 	if _, err := Transform(ctx, w, cat, "r1", "", zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Check(ctx, w, cat, "r1")
+	got, err := Check(ctx, w, cat, "r1", zerolog.Nop())
 	if !errors.Is(err, ErrChecksFailed) {
 		t.Fatalf("got error %v, want ErrChecksFailed", err)
 	}

@@ -165,7 +165,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		res.Stages[m.Layer] += m.Duration
 	}
 	done = step("check")
-	res.Checks, err = Check(ctx, w, cat, res.RunID)
+	res.Checks, err = Check(ctx, w, cat, res.RunID, log)
 	if err != nil {
 		return err
 	}
