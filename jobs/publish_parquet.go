@@ -20,8 +20,8 @@ type ParquetTarget struct {
 	Keep  int
 	Level int // zstd level; 0 is DuckDB's default
 
-	dir, version string
-	live         bool
+	dir, tmp, version string
+	live              bool
 }
 
 var _ Target = (*ParquetTarget)(nil)
@@ -68,6 +68,7 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicati
 		os.RemoveAll(l)
 	}
 	tmp := filepath.Join(p.versions(), pub.RunID+".tmp")
+	p.tmp = tmp
 	m := Manifest{RunID: pub.RunID, AsOf: pub.AsOf.Format(time.DateOnly), PublishedAt: pub.PublishedAt.UTC()}
 	for _, t := range pub.Tables {
 		dir := filepath.Join(tmp, t.Model.Name)
@@ -144,8 +145,13 @@ func (p *ParquetTarget) Switch(context.Context) error {
 	return p.prune()
 }
 
-// Abort removes the prepared version unless it is already live.
+// Abort removes the prepared version unless it is already live, and a
+// version that failed half-way: it may be large (a full disk, say), so it
+// does not wait for the next run's cleanup.
 func (p *ParquetTarget) Abort() {
+	if p.tmp != "" {
+		os.RemoveAll(p.tmp)
+	}
 	if p.version != "" && !p.live {
 		os.RemoveAll(p.version)
 	}

@@ -2,7 +2,9 @@ package jobs_test
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +16,9 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/rs/zerolog"
 
+	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
 )
@@ -175,6 +179,42 @@ func TestCrashDuringPublication(t *testing.T) {
 				t.Errorf("leftovers after the next run: %v", leftovers)
 			}
 		})
+	}
+}
+
+// A publication that fails half-way (here: the run is cancelled while the
+// Parquet files are written) leaves no half-written version behind, and
+// the previous one stays live.
+func TestFailedPublicationLeavesNoVersion(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	whtest.MustRun(t, dir, asOf)
+	link := filepath.Join(dir, "warehouse", jobs.ParquetLink)
+	before, err := os.Readlink(link)
+	must(t, err)
+	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	jobs.PublishHook = func(stage string) {
+		if stage == "parquet-table:fct_activity" {
+			cancel()
+		}
+	}
+	t.Cleanup(func() { jobs.PublishHook = nil })
+	if _, err := jobs.Run(ctx, cfg, jobs.Options{AsOf: whtest.Date(t, asOf), Log: zerolog.New(io.Discard)}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the run cancelled", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "warehouse", "publish", "parquet-versions"))
+	must(t, err)
+	if len(entries) != 1 || entries[0].Name() != filepath.Base(before) {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("parquet-versions holds %v, want only the live %s", names, filepath.Base(before))
+	}
+	if after, _ := os.Readlink(link); after != before {
+		t.Errorf("publish/parquet points at %s, want %s", after, before)
 	}
 }
 
