@@ -14,7 +14,9 @@ import (
 )
 
 // Every kind of declared check counts its failing rows on a hand-made model,
-// and the error names each failure with its count and a sample.
+// and the error names each failure with its count and a sample. The unique
+// checks cover a key that the hash pass proves distinct, a duplicate, and
+// two NULL keys (a duplicate for GROUP BY, as for the hash).
 func TestChecksCountFailingRows(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := config.Demo(t.TempDir())
@@ -27,10 +29,10 @@ func TestChecksCountFailingRows(t *testing.T) {
 	}
 	defer w.Close()
 	cat, err := models.LoadCatalog(fstest.MapFS{
-		"core/thing.sql": {Data: []byte(`select * from (values (1, 'a', 0.5, 10), (2, null, 1.5, 20), (2, 'c', -1.0, null))
-			as t(id, name, share, amount)`)},
+		"core/thing.sql": {Data: []byte(`select * from (values (1, 'a', 0.5, 10, 'x'), (2, null, 1.5, 20, null), (2, 'c', -1.0, null, null))
+			as t(id, name, share, amount, code)`)},
 		"core/thing.yml": {Data: []byte(`description: A hand-made model with failing rows.
-unique: [[id]]
+unique: [[id], [id, name], [code]]
 not_null: [id, name, amount]
 ranges:
   share: [0, 1]
@@ -43,6 +45,7 @@ columns:
   name: Name.
   share: A share.
   amount: An amount.
+  code: A code.
 `)},
 	})
 	if err != nil {
@@ -57,6 +60,8 @@ columns:
 	}
 	want := map[string]int64{
 		"unique(id)":       1,
+		"unique(id, name)": 0,
+		"unique(code)":     1,
 		"not_null(id)":     0,
 		"not_null(name)":   1,
 		"not_null(amount)": 1,
@@ -74,6 +79,7 @@ columns:
 	}
 	for _, line := range []string{
 		"core.thing unique(id): 1 key values that occur more than once, e.g. (id=2)",
+		"core.thing unique(code): 1 key values that occur more than once, e.g. (code=NULL)",
 		"core.thing not_null(name): 1 NULL values",
 		"core.thing range(share): 2 values outside >= 0 <= 1",
 		"core.thing amount_below_15: 1 failing rows, e.g. (id=2)",
@@ -86,7 +92,7 @@ columns:
 	if err := w.conn.QueryRowContext(ctx, "select count(*) from ops.check_results where run_id = 'r1' and status = 'fail'").Scan(&recorded); err != nil {
 		t.Fatal(err)
 	}
-	if recorded != 5 {
-		t.Errorf("ops.check_results holds %d failed checks, want 5", recorded)
+	if recorded != 6 {
+		t.Errorf("ops.check_results holds %d failed checks, want 6", recorded)
 	}
 }
