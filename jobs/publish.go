@@ -51,14 +51,7 @@ type Target interface {
 	Abort()
 }
 
-// Builder is a target that starts before the models are built (Begin);
-// its Prepare then completes what it began.
-type Builder interface {
-	Target
-	Begin(ctx context.Context, w *Warehouse, runID string) error
-}
-
-var _ Builder = (*DuckDBTarget)(nil)
+var _ Target = (*DuckDBTarget)(nil)
 
 // PublishHook, when set, runs at named moments of publication; tests use it
 // to kill a run at the worst moment.

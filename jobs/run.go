@@ -136,24 +136,16 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
-	// Targets that build while the models run begin now; a run that
-	// does not publish aborts them, leaving the live publication alone.
-	tgts := targets(cfg)
-	var builders []Builder
+	// The DuckDB file the models are built in begins now; a run that does
+	// not publish aborts it, leaving the live publication alone.
+	tgts, file := targets(cfg)
 	defer func() {
 		if res.Published == "" {
-			for _, b := range builders {
-				b.Abort()
-			}
+			file.Abort()
 		}
 	}()
-	for _, t := range tgts {
-		if b, ok := t.(Builder); ok {
-			if err := b.Begin(ctx, w, res.RunID); err != nil {
-				return fmt.Errorf("begin %s publication: %w", t.Name(), err)
-			}
-			builders = append(builders, b)
-		}
+	if err := file.Begin(ctx, w, res.RunID); err != nil {
+		return fmt.Errorf("begin %s publication: %w", file.Name(), err)
 	}
 	done = step("transform")
 	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, log); err != nil {
@@ -207,9 +199,10 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 }
 
 // targets is the registry of publication targets: one line per kind. The
-// DuckDB file, which the models are built in, is prepared last: the other
-// targets read the models from it, and its Prepare closes it.
-func targets(cfg *config.Config) []Target {
+// DuckDB file, which the models are built in, is returned on its own too,
+// and prepared last: the other targets read the models from it, and its
+// Prepare closes it.
+func targets(cfg *config.Config) ([]Target, *DuckDBTarget) {
 	var out []Target
 	if cfg.Publish.Parquet.On() {
 		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep, Level: cfg.Publish.Parquet.CompressionLevel})
@@ -217,7 +210,8 @@ func targets(cfg *config.Config) []Target {
 	if cfg.Publish.Postgres.DSNEnv != "" {
 		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
 	}
-	return append(out, &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep})
+	file := &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}
+	return append(out, file), file
 }
 
 // DocsDir is where every publication writes its data dictionary, relative to the warehouse.
