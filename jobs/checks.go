@@ -101,7 +101,7 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string,
 				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
 			}
 			log.Debug().Str("model", c.model).Str("check", c.name).Int64("failing_rows", r.FailingRows).
-				Int64("duration_ms", time.Since(start).Milliseconds()).Int64("peak_rss_mib", peakRSSMiB()).Msg("checked")
+				Int64("duration_ms", time.Since(start).Milliseconds()).Func(logPeakRSS).Msg("checked")
 			status := "pass"
 			if !r.Passed() {
 				status = "fail"

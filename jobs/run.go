@@ -230,6 +230,10 @@ func writeDictionary(dir string, cat *models.Catalog, pub Publication) error {
 	return d.Write(filepath.Join(dir, DocsDir))
 }
 
+// logPeakRSS adds the peak RSS to a log event; zerolog calls it only for
+// an event that is logged, so /proc is not read when -v is off.
+func logPeakRSS(e *zerolog.Event) { e.Int64("peak_rss_mib", peakRSSMiB()) }
+
 // peakRSSMiB is the process's resident-memory high-water mark so far
 // (VmHWM), logged after each step to show which one sets the peak; 0 where
 // /proc is not available.

@@ -145,7 +145,7 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, bu
 		}
 		// the high-water mark after each model shows which one sets the run's peak
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).
-			Int64("peak_rss_mib", peakRSSMiB()).Msg("built")
+			Func(logPeakRSS).Msg("built")
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil
