@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +21,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"leadmart/connectors"
+	"leadmart/connectors/extract"
 	"leadmart/models"
 )
 
@@ -40,7 +41,7 @@ type Config struct {
 	Mappings Mappings `yaml:"mappings"`
 	// KPI holds the business parameters of the KPI models.
 	KPI KPI `yaml:"kpi"`
-	// Potential configures the customer-potential model (DOMAIN.md §4).
+	// Potential configures the customer-potential model (docs/kpis.md#customer-potential).
 	Potential Potential `yaml:"potential"`
 	// Maturity names and weighs the five digital-maturity factors.
 	Maturity Maturity `yaml:"maturity"`
@@ -105,7 +106,10 @@ func (w Warehouse) DuckDBMemoryLimit() string {
 	return fmt.Sprintf("%dMiB", b*duckdbShareNum/duckdbShareDen>>20)
 }
 
-// Source is one extract: a file set that maps onto one canonical entity.
+// Source is one extract that maps onto one canonical entity. Its keys are
+// the ones below, which every source has, and those of its connector kind
+// (Spec): file: path, format, sheet; sql: sql; rest: rest. Each kind
+// declares its keys beside its code (connectors/<kind>/spec.go).
 type Source struct {
 	// Name identifies the source in logs, lineage and value mappings. Required, unique.
 	Name string `yaml:"name"`
@@ -113,21 +117,11 @@ type Source struct {
 	System string `yaml:"system"`
 	// Entity is the canonical entity within the system, e.g. lead. Required.
 	Entity string `yaml:"entity"`
-	// Connector kind: file (default), sql or rest.
+	// Connector kind: file (default), sql or rest (connectors.Kinds).
 	Connector string `yaml:"connector"`
-	// Path is a file or glob, relative to the config file. Required for file sources.
-	Path string `yaml:"path"`
-	// Format: csv, ndjson, parquet or xlsx. Default: from the file extension.
-	// SQL and REST sources are extracted to Parquet.
-	Format string `yaml:"format"`
-	// SQL is the query of a sql source.
-	SQL SQLSource `yaml:"sql"`
-	// REST is the endpoint of a rest source.
-	REST RESTSource `yaml:"rest"`
-	// CSV is the dialect of csv files.
-	CSV CSVDialect `yaml:"csv"`
-	// Sheet of an xlsx workbook. Default: the first sheet.
-	Sheet string `yaml:"sheet"`
+	// CSV is the dialect of csv files, and of text values of every kind
+	// (decimal comma, date and timestamp formats).
+	CSV extract.Dialect `yaml:"csv"`
 	// Columns maps canonical field -> source column. Fields not listed are taken
 	// from a same-named source column when there is one.
 	Columns map[string]string `yaml:"columns"`
@@ -139,7 +133,15 @@ type Source struct {
 	SourceSystem string `yaml:"source_system"`
 	// PrimaryKey of the entity. Default: the canonical key.
 	PrimaryKey []string `yaml:"primary_key"`
+
+	// Spec is the connector kind's own keys; nil for an unknown kind.
+	Spec extract.Spec `yaml:"-"`
+	// misplaced are keys of another kind than this source's (e.g. a path
+	// on a sql source), reported by Validate.
+	misplaced []misplacedKey
 }
+
+type misplacedKey struct{ key, kind string }
 
 // SourceColumns are the source's columns for its entity's fields: the
 // mapped name, else the field's own.
@@ -155,65 +157,17 @@ func (s Source) SourceColumns() []string {
 	return cols
 }
 
-// SQLSource is a query against a SQL database, streamed to raw Parquet.
-type SQLSource struct {
-	// Driver: pgx (PostgreSQL) or duckdb. Default pgx.
-	Driver string `yaml:"driver"`
-	// DSNEnv names the environment variable holding the connection string;
-	// the string itself is never written to the config or the logs. Required.
-	DSNEnv string `yaml:"dsn_env"`
-	// Query selects the extract; its column names are the source columns. Required.
-	Query string `yaml:"query"`
-	// Watermark is a column of the query (a number or an ISO-8601 timestamp):
-	// each run extracts only the rows where it is at least the largest value
-	// landed before. Empty: the whole query every run.
-	Watermark string `yaml:"watermark"`
+// Env is what the source's connector is opened with.
+func (c *Config) Env(s Source) extract.Env {
+	return extract.Env{Name: s.Name, Columns: s.SourceColumns(), Dialect: s.CSV, Location: c.Location(), Resolve: c.Resolve}
 }
 
-// RESTSource is a paginated JSON endpoint, streamed to raw Parquet.
-type RESTSource struct {
-	// URL of the first page. Required.
-	URL string `yaml:"url"`
-	// TokenEnv names the environment variable holding a bearer token. Optional.
-	TokenEnv string `yaml:"token_env"`
-	// Records is the dotted path to the array of records in a page, e.g. "data".
-	// Empty: the page is the array.
-	Records string `yaml:"records"`
-	// Next is the dotted path to the next page in a page, e.g. "links.next":
-	// a URL (absolute or relative to the page's), or a cursor when CursorParam
-	// is set. Missing, null or "" ends the extraction. Empty: one page.
-	Next string `yaml:"next"`
-	// CursorParam is the query parameter that carries the cursor read at Next.
-	CursorParam string `yaml:"cursor_param"`
-	// PageSize, when set, is sent as the PageSizeParam query parameter.
-	PageSize int `yaml:"page_size"`
-	// PageSizeParam. Default "limit".
-	PageSizeParam string `yaml:"page_size_param"`
-	// Watermark is a record field (a number or an ISO-8601 timestamp); the
-	// largest value landed is sent as the SinceParam query parameter.
-	Watermark string `yaml:"watermark"`
-	// SinceParam. Default "updated_since".
-	SinceParam string `yaml:"since_param"`
-	// Retries of a request that failed with a network error, 429 or 5xx. Default 3.
-	Retries int `yaml:"retries"`
-	// TimeoutSeconds per request. Default 60.
-	TimeoutSeconds int `yaml:"timeout_seconds"`
-}
-
-// CSVDialect describes how a CSV file is written.
-type CSVDialect struct {
-	// Delimiter between fields. Default ",".
-	Delimiter string `yaml:"delimiter"`
-	// Quote character. Default `"`.
-	Quote string `yaml:"quote"`
-	// Encoding: utf-8 or latin-1. Default utf-8.
-	Encoding string `yaml:"encoding"`
-	// DecimalComma: numbers are written 1.234,56. Default false.
-	DecimalComma bool `yaml:"decimal_comma"`
-	// DateFormat in strptime notation. Default "%Y-%m-%d".
-	DateFormat string `yaml:"date_format"`
-	// TimestampFormat in strptime notation. Default: ISO 8601.
-	TimestampFormat string `yaml:"timestamp_format"`
+// Open returns the source's reader through its connector kind.
+func (c *Config) Open(s Source) (extract.Reader, error) {
+	if s.Spec == nil {
+		return nil, fmt.Errorf("source %s: unknown connector %q", s.Name, s.Connector)
+	}
+	return s.Spec.Open(c.Env(s))
 }
 
 // Mappings classify canonical values for every source.
@@ -265,7 +219,7 @@ type MaturityFactor struct {
 	Weight float64 `yaml:"weight"`
 }
 
-// DefaultMaturityFactors are the five success factors (DOMAIN.md §1).
+// DefaultMaturityFactors are the five success factors (docs/kpis.md#digital-maturity).
 var DefaultMaturityFactors = []MaturityFactor{
 	{"digital strategy and leadership", 1}, {"optimised sales processes", 1},
 	{"digital customer interaction and channels", 1}, {"digital equipment and skills of the sales force", 1},
@@ -364,27 +318,8 @@ func (c *Config) applyDefaults() {
 		s := &c.Sources[i]
 		s.Connector = or(s.Connector, "file")
 		s.SourceSystem = or(s.SourceSystem, s.System)
-		switch s.Connector {
-		case "sql":
-			s.Format = "parquet"
-			s.SQL.Driver = or(s.SQL.Driver, "pgx")
-		case "rest":
-			s.Format = "parquet"
-			r := &s.REST
-			r.PageSizeParam = or(r.PageSizeParam, "limit")
-			r.SinceParam = or(r.SinceParam, "updated_since")
-			if r.Retries == 0 {
-				r.Retries = 3
-			}
-			if r.TimeoutSeconds == 0 {
-				r.TimeoutSeconds = 60
-			}
-		}
-		if s.Format == "" {
-			s.Format = strings.TrimPrefix(strings.ToLower(filepath.Ext(s.Path)), ".")
-			if s.Format == "json" || s.Format == "jsonl" {
-				s.Format = "ndjson"
-			}
+		if s.Spec != nil {
+			s.Spec.Defaults()
 		}
 		d := &s.CSV
 		d.Delimiter = or(d.Delimiter, ",")
@@ -485,38 +420,15 @@ func (c *Config) Validate() error {
 			bad("%s: %v", at, err)
 			continue
 		}
-		switch s.Connector {
-		case "file":
-			if s.Path == "" {
-				bad("%s.path: required", at)
+		if s.Spec == nil {
+			bad("%s.connector: unknown connector %q (known: %s)", at, s.Connector, strings.Join(connectors.Names(), ", "))
+		} else {
+			for _, m := range s.Spec.Validate() {
+				bad("%s.%s", at, m)
 			}
-		case "sql":
-			if s.SQL.Driver != "pgx" && s.SQL.Driver != "duckdb" {
-				bad("%s.sql.driver: unknown driver %q (known: pgx, duckdb)", at, s.SQL.Driver)
-			}
-			if s.SQL.DSNEnv == "" {
-				bad("%s.sql.dsn_env: required (the environment variable holding the connection string)", at)
-			}
-			if strings.TrimSpace(s.SQL.Query) == "" {
-				bad("%s.sql.query: required", at)
-			}
-		case "rest":
-			if u, err := url.Parse(s.REST.URL); s.REST.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-				bad("%s.rest.url: required, an http or https URL, got %q", at, s.REST.URL)
-			}
-			if s.REST.PageSize < 0 || s.REST.Retries < 0 || s.REST.TimeoutSeconds < 0 {
-				bad("%s.rest: page_size, retries and timeout_seconds must be >= 0", at)
-			}
-		default:
-			bad("%s.connector: unknown connector %q (known: file, sql, rest)", at, s.Connector)
 		}
-		if s.Connector != "file" && s.Path != "" {
-			bad("%s.path: only file sources have a path (this one is %s)", at, s.Connector)
-		}
-		switch s.Format {
-		case "csv", "ndjson", "parquet", "xlsx":
-		default:
-			bad("%s.format: unknown format %q (known: csv, ndjson, parquet, xlsx)", at, s.Format)
+		for _, m := range s.misplaced {
+			bad("%s.%s: only %s sources have a %s (this one is %s)", at, m.key, m.kind, m.key, s.Connector)
 		}
 		if s.CSV.Encoding != "utf-8" && s.CSV.Encoding != "latin-1" {
 			bad("%s.csv.encoding: unknown encoding %q (known: utf-8, latin-1)", at, s.CSV.Encoding)

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"leadmart/connectors/file"
 )
 
 const minimal = `version: 1
@@ -20,13 +22,13 @@ func TestParseDefaults(t *testing.T) {
 		{"dir", c.Warehouse.Dir, "warehouse"},
 		{"time zone", c.Warehouse.TimeZone, "Europe/Berlin"},
 		{"currency", c.Warehouse.ReportingCurrency, "EUR"},
-		{"format", s.Format, "csv"},
+		{"format", s.Spec.(*file.Spec).Format, "csv"},
 		{"connector", s.Connector, "file"},
 		{"delimiter", s.CSV.Delimiter, ","},
 		{"encoding", s.CSV.Encoding, "utf-8"},
 		{"source_system", s.SourceSystem, "crm"},
 		{"primary key", strings.Join(s.PrimaryKey, ","), "lead_id"},
-		{"resolved path", c.Resolve(s.Path), "base/leads.csv"},
+		{"resolved path", c.Resolve(s.Spec.(*file.Spec).Path), "base/leads.csv"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -45,6 +47,12 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown key", minimal + "extra: 1\n", "field extra not found in type config.Config"},
 		{"unknown nested key", "version: 1\nwarehouse: {dirr: x}\n", "field dirr not found in type config.Warehouse"},
+		{"unknown source key", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, pathh: b.csv}\n",
+			"line 3: field pathh not found in type config.Source"},
+		{"unknown dialect key", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, csv: {delimitr: ;}}\n",
+			"line 3: field delimitr not found in type extract.Dialect"},
+		{"unknown sql key", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, connector: sql, sql: {querry: select 1}}\n",
+			"line 3: field querry not found in type sqldb.Query"},
 		{"wrong version", strings.Replace(minimal, "version: 1", "version: 2", 1), "version: got 2, want 1"},
 		{"no sources", "version: 1\n", "sources: at least one source is required"},
 		{"unknown entity", "version: 1\nsources:\n  - {name: x, system: crm, entity: deal, path: a.csv}\n",

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/models"
+	"leadmart/warehouse"
 )
 
 // CheckResult is one data check of one run.
@@ -82,13 +83,13 @@ func checksFor(m models.Model) []check {
 
 // Check runs every declared check, records the results in ops.check_results
 // and fails with ErrChecksFailed when any check found failing rows.
-func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
+func Check(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
 	// The results are recorded in one transaction: one commit, not one per check.
-	if err := w.exec(ctx, "begin transaction"); err != nil {
+	if err := w.Exec(ctx, "begin transaction"); err != nil {
 		return nil, err
 	}
 	defer func() {
-		if cerr := w.exec(context.WithoutCancel(ctx), "commit"); cerr != nil && err == nil {
+		if cerr := w.Exec(context.WithoutCancel(ctx), "commit"); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
@@ -101,7 +102,7 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string,
 				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
 			}
 			log.Debug().Str("model", c.model).Str("check", c.name).Int64("failing_rows", r.FailingRows).
-				Int64("duration_ms", time.Since(start).Milliseconds()).Func(logPeakRSS).Msg("checked")
+				Int64("duration_ms", time.Since(start).Milliseconds()).Func(warehouse.LogPeakRSS).Msg("checked")
 			status := "pass"
 			if !r.Passed() {
 				status = "fail"
@@ -110,7 +111,7 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string,
 				}
 				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, r.Detail))
 			}
-			if err := w.exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, r.Detail); err != nil {
+			if err := w.Exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, r.Detail); err != nil {
 				return out, err
 			}
 			out = append(out, r)
@@ -129,21 +130,21 @@ func Check(ctx context.Context, w *Warehouse, cat *models.Catalog, runID string,
 
 // countFailing runs the check's cheap pass query when it has one, and the
 // exact count unless that proved no row fails.
-func countFailing(ctx context.Context, w *Warehouse, c check, n *int64) error {
+func countFailing(ctx context.Context, w *warehouse.Warehouse, c check, n *int64) error {
 	if c.pass != "" {
-		if err := w.conn.QueryRowContext(ctx, c.pass).Scan(n); err != nil || *n == 0 {
+		if err := w.QueryRow(ctx, c.pass).Scan(n); err != nil || *n == 0 {
 			return err
 		}
 	}
-	return w.conn.QueryRowContext(ctx, c.count).Scan(n)
+	return w.QueryRow(ctx, c.count).Scan(n)
 }
 
 // undocumentedColumns lists published columns that their metadata does not
 // describe: the data dictionary must cover every column.
-func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog) ([]string, error) {
+func undocumentedColumns(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog) ([]string, error) {
 	var out []string
 	for _, m := range cat.Published() {
-		cols, err := scanColumns(ctx, w, m.Qualified())
+		cols, err := w.Columns(ctx, m.Qualified())
 		if err != nil {
 			return nil, err
 		}
@@ -157,8 +158,8 @@ func undocumentedColumns(ctx context.Context, w *Warehouse, cat *models.Catalog)
 }
 
 // sampleRows renders a few failing rows as "(a=1, b=2); (a=3, b=4)" for the error message.
-func sampleRows(ctx context.Context, w *Warehouse, q string) string {
-	cols, rows, err := w.queryAll(ctx, q)
+func sampleRows(ctx context.Context, w *warehouse.Warehouse, q string) string {
+	cols, rows, err := w.QueryAll(ctx, q)
 	if err != nil {
 		return "(sample failed: " + err.Error() + ")"
 	}

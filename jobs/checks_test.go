@@ -11,6 +11,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/models"
+	"leadmart/warehouse"
 )
 
 // Every kind of declared check counts its failing rows on a hand-made model,
@@ -23,7 +24,7 @@ func TestChecksCountFailingRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := OpenWarehouse(ctx, cfg)
+	w, err := warehouse.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ columns:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Transform(ctx, w, cat, "r1", "", zerolog.Nop()); err != nil {
+	if _, err := Transform(ctx, w, cat, "r1", "", nil, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Check(ctx, w, cat, "r1", zerolog.Nop())
@@ -89,7 +90,7 @@ columns:
 		}
 	}
 	var recorded int
-	if err := w.conn.QueryRowContext(ctx, "select count(*) from ops.check_results where run_id = 'r1' and status = 'fail'").Scan(&recorded); err != nil {
+	if err := w.QueryRow(ctx, "select count(*) from ops.check_results where run_id = 'r1' and status = 'fail'").Scan(&recorded); err != nil {
 		t.Fatal(err)
 	}
 	if recorded != 6 {

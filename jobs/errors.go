@@ -8,8 +8,6 @@ import "errors"
 var (
 	// ErrChecksFailed: a data check failed, so nothing was published.
 	ErrChecksFailed = errors.New("data checks failed")
-	// ErrLocked: another leadmart process is running on the same warehouse.
-	ErrLocked = errors.New("warehouse is locked by another run")
 	// ErrBadInput: an extract is missing or cannot be read as configured.
 	ErrBadInput = errors.New("bad input")
 )

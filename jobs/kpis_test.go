@@ -10,9 +10,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
+	"leadmart/internal/bench"
 	"leadmart/internal/demo"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
+	"leadmart/publish"
 )
 
 // Each KPI family on the hand-made fixture testdata/kpis; the hand
@@ -192,18 +194,18 @@ func TestDemoRunPublishesEveryTable(t *testing.T) {
 			t.Errorf("mart.%s: %d rows after the demo run", w, rows[w])
 		}
 	}
-	if res.MatchRate < 0.8 || res.MatchRate > 1 {
-		t.Errorf("demo match rate %v, want 0.8-1", res.MatchRate)
+	if res.Metric("match_rate") < 0.8 || res.Metric("match_rate") > 1 {
+		t.Errorf("demo match rate %v, want 0.8-1", res.Metric("match_rate"))
 	}
 	// The A class holds about 80 % of all potential (the check enforces it within one account).
-	share := whtest.Query(t, filepath.Join("warehouse", jobs.PublishedFile),
+	share := whtest.Query(t, filepath.Join("warehouse", publish.PublishedFile),
 		"select round(sum(potential_revenue) filter (where potential_class = 'A') / sum(potential_revenue), 2) from mart.account_potential")[1][0]
 	if share != "0.8" {
 		t.Errorf("A-class share of potential %s, want 0.8", share)
 	}
 	// The engine baseline of the benchmarks builds the same models over the
 	// same extracts, and splits its time into land and transform.
-	took, stages, err := jobs.Baseline(context.Background(), cfg, end, nil)
+	took, stages, err := bench.Baseline(context.Background(), cfg, end, nil)
 	if err != nil {
 		t.Fatalf("baseline: %v", err)
 	}

@@ -20,8 +20,8 @@ func TestGoldenAccountPotential(t *testing.T) {
 	whtest.Equal(t, got, want)
 
 	// 9 ERP customers; K9 is unmatched: 8 / 9.
-	if want := 8.0 / 9; res.MatchRate < want-1e-9 || res.MatchRate > want+1e-9 {
-		t.Errorf("match rate: got %v, want 8/9", res.MatchRate)
+	if want := 8.0 / 9; res.Metric("match_rate") < want-1e-9 || res.Metric("match_rate") > want+1e-9 {
+		t.Errorf("match rate: got %v, want 8/9", res.Metric("match_rate"))
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
-	"leadmart/jobs"
+	"leadmart/publish"
 )
 
 // Publishing twice while a reader queries in a loop: the reader never sees
@@ -78,15 +78,14 @@ func TestPostgresPublication(t *testing.T) {
 	t.Logf("reader: %d consistent reads; saw the second publication: %v", reads.Load(), sawSecond)
 
 	// A load that fails midway (a column of the wrong type) leaves the third publication.
-	jobs.PostgresHook = func(ctx context.Context, conn *pgx.Conn, schema, table string) error {
+	failLoad := func(ctx context.Context, conn *pgx.Conn, schema, table string) error {
 		if table != "fct_lead" {
 			return nil
 		}
 		_, err := conn.Exec(ctx, fmt.Sprintf(`alter table %q.fct_lead alter column lead_id type integer using null`, schema))
 		return err
 	}
-	defer func() { jobs.PostgresHook = nil }()
-	_, err = whtest.Run(t, dir, asOf)
+	_, err = whtest.RunWith(context.Background(), t, dir, asOf, publish.Hooks{Postgres: failLoad})
 	if err == nil || !strings.Contains(err.Error(), "table fct_lead") {
 		t.Fatalf("got %v, want a failed fct_lead load", err)
 	}

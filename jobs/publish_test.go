@@ -21,6 +21,7 @@ import (
 	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
+	"leadmart/publish"
 )
 
 // The helper process: a BI tool that holds the published file open
@@ -117,13 +118,15 @@ func TestHelperCrashingRun(t *testing.T) {
 		t.Skip("helper process for TestCrashDuringPublication (not a test on its own)")
 	}
 	at := os.Getenv("LEADMART_HELPER_CRASH_AT")
-	jobs.PublishHook = func(stage string) {
+	stop := func(stage string) {
 		if stage == at {
 			fmt.Println("stopped at", stage)
 			time.Sleep(time.Minute)
 		}
 	}
-	whtest.MustRun(t, dir, asOf)
+	if _, err := whtest.RunWith(context.Background(), t, dir, asOf, publish.Hooks{Stage: stop}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // SIGKILL during publication: the previous publication stays intact and
@@ -135,7 +138,7 @@ func TestCrashDuringPublication(t *testing.T) {
 			first := whtest.MustRun(t, dir, asOf)
 			before, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)
-			parquetBefore, _ := os.Readlink(filepath.Join(dir, "warehouse", jobs.ParquetLink))
+			parquetBefore, _ := os.Readlink(filepath.Join(dir, "warehouse", publish.ParquetLink))
 			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
 
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
@@ -166,7 +169,7 @@ func TestCrashDuringPublication(t *testing.T) {
 			if got := whtest.Query(t, whtest.Published(dir), "select any_value(run_id), count(*) from mart.publication"); got[1][0] != first.RunID {
 				t.Errorf("published run after the crash: %v, want %s", got[1], first.RunID)
 			}
-			if link, _ := os.Readlink(filepath.Join(dir, "warehouse", jobs.ParquetLink)); link != parquetBefore {
+			if link, _ := os.Readlink(filepath.Join(dir, "warehouse", publish.ParquetLink)); link != parquetBefore {
 				t.Errorf("publish/parquet points at %s, want %s", link, parquetBefore)
 			}
 
@@ -188,20 +191,20 @@ func TestCrashDuringPublication(t *testing.T) {
 func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	whtest.MustRun(t, dir, asOf)
-	link := filepath.Join(dir, "warehouse", jobs.ParquetLink)
+	link := filepath.Join(dir, "warehouse", publish.ParquetLink)
 	before, err := os.Readlink(link)
 	must(t, err)
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	jobs.PublishHook = func(stage string) {
+	cancelAt := func(stage string) {
 		if stage == "parquet-table:fct_activity" {
 			cancel()
 		}
 	}
-	t.Cleanup(func() { jobs.PublishHook = nil })
-	if _, err := jobs.Run(ctx, cfg, jobs.Options{AsOf: whtest.Date(t, asOf), Log: zerolog.New(io.Discard)}); !errors.Is(err, context.Canceled) {
+	hooks := publish.Hooks{Stage: cancelAt}
+	if _, err := jobs.Run(ctx, cfg, jobs.Options{AsOf: whtest.Date(t, asOf), Log: zerolog.New(io.Discard), Hooks: hooks}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the run cancelled", err)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "warehouse", "publish", "parquet-versions"))
@@ -222,9 +225,9 @@ func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 func TestDictionaryCoversEveryColumn(t *testing.T) {
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	whtest.MustRun(t, dir, asOf)
-	doc, err := os.ReadFile(filepath.Join(dir, "warehouse", jobs.DocsDir, "docs.md"))
+	doc, err := os.ReadFile(filepath.Join(dir, "warehouse", publish.DocsDir, "docs.md"))
 	must(t, err)
-	html, err := os.ReadFile(filepath.Join(dir, "warehouse", jobs.DocsDir, "index.html"))
+	html, err := os.ReadFile(filepath.Join(dir, "warehouse", publish.DocsDir, "index.html"))
 	must(t, err)
 	cols := whtest.Query(t, whtest.Published(dir), `select table_name, column_name, data_type, coalesce(comment, '')
 		from duckdb_columns() where schema_name = 'mart' and table_name <> 'publication' order by all`)

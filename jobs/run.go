@@ -3,23 +3,20 @@ package jobs
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
-	"leadmart/internal/dictionary"
 	"leadmart/models"
+	"leadmart/publish"
 	sqlmodels "leadmart/sql"
+	"leadmart/warehouse"
 )
 
 // Options of one run.
@@ -30,19 +27,21 @@ type Options struct {
 	// SQL holds the models. Nil: the embedded ones.
 	SQL fs.FS
 	Log zerolog.Logger
+	// Hooks are the publication's test hooks; zero in production.
+	Hooks publish.Hooks
 }
 
 // Result summarises a run.
 type Result struct {
-	RunID     string
-	AsOf      time.Time
-	Land      LandStats
-	Models    []ModelResult
-	Checks    []CheckResult
+	RunID  string
+	AsOf   time.Time
+	Land   LandStats
+	Models []ModelResult
+	Checks []CheckResult
+	// Metrics are the figures the models' metadata asks every run to report.
+	Metrics   []Metric
 	Published string
 	Tables    []ModelResult // the published tables, their rows and build time
-	// MatchRate is the share of ERP customers matched to a CRM account; NaN without ERP customers.
-	MatchRate float64
 	// Stages times land, transform (and within it staging, core and marts),
 	// check and publish.
 	Stages   map[string]time.Duration
@@ -79,17 +78,17 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	if err != nil {
 		return res, err
 	}
-	w, err := OpenWarehouse(ctx, cfg)
+	w, err := warehouse.Open(ctx, cfg)
 	if err != nil {
 		return res, err
 	}
 	defer w.Close()
-	if err := w.exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published) values (?, ?, ?, 'running', false)",
+	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published) values (?, ?, ?, 'running', false)",
 		res.RunID, opt.AsOf, start.UTC()); err != nil {
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	log.Info().Msg("run started")
-	err = runSteps(ctx, w, cfg, cat, opt.SQL, res, log)
+	err = runSteps(ctx, w, cfg, cat, opt, res, log)
 	res.Duration = time.Since(start)
 	status, msg := "success", ""
 	if err != nil {
@@ -102,7 +101,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	for _, t := range res.Tables {
 		rows += t.Rows
 	}
-	if rerr := w.exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, models = ?, rows = ?, published = ?, error = ? where run_id = ?",
+	if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, models = ?, rows = ?, published = ?, error = ? where run_id = ?",
 		time.Now().UTC(), status, len(res.Models), rows, res.Published != "", nullable(msg), res.RunID); rerr != nil && err == nil {
 		err = fmt.Errorf("record run: %w", rerr)
 	}
@@ -114,7 +113,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	return res, nil
 }
 
-func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models.Catalog, sqlFS fs.FS, res *Result, log zerolog.Logger) error {
+func runSteps(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, cat *models.Catalog, opt Options, res *Result, log zerolog.Logger) error {
 	var err error
 	res.Stages = map[string]time.Duration{}
 	step := func(name string) func() {
@@ -122,7 +121,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return func() {
 			res.Stages[name] = time.Since(t)
 			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).
-				Int64("peak_rss_mib", peakRSSMiB()).Msg("step done")
+				Int64("peak_rss_mib", warehouse.PeakRSSMiB()).Msg("step done")
 		}
 	}
 	done := step("land")
@@ -130,15 +129,15 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return err
 	}
 	done()
-	if err := afterLanding(ctx, w); err != nil {
+	if err := w.AfterLanding(ctx); err != nil {
 		return err
 	}
-	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
+	if err := Prepare(ctx, w, cfg, opt.SQL, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
 	// The DuckDB file the models are built in begins now; a run that does
 	// not publish aborts it, leaving the live publication alone.
-	tgts, file := targets(cfg)
+	tgts, file := publish.Targets(cfg, opt.Hooks)
 	defer func() {
 		if res.Published == "" {
 			file.Abort()
@@ -148,7 +147,7 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return fmt.Errorf("begin %s publication: %w", file.Name(), err)
 	}
 	done = step("transform")
-	if res.Models, err = Transform(ctx, w, cat, res.RunID, BuildCatalog, log); err != nil {
+	if res.Models, err = Transform(ctx, w, cat, res.RunID, publish.BuildCatalog, opt.Hooks.Stage, log); err != nil {
 		return err
 	}
 	done()
@@ -162,13 +161,8 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		return err
 	}
 	done()
-	var rate sql.NullFloat64
-	if err := w.conn.QueryRowContext(ctx, "select share_of_erp_customers from core.account_match_summary where match_method = 'matched'").Scan(&rate); err != nil {
-		return fmt.Errorf("read match rate: %w", err)
-	}
-	res.MatchRate = math.NaN()
-	if rate.Valid {
-		res.MatchRate = rate.Float64
+	if res.Metrics, err = measure(ctx, w, cat); err != nil {
+		return err
 	}
 	done = step("publish")
 	built := map[string]ModelResult{}
@@ -176,17 +170,18 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 	for _, m := range res.Models {
 		built[m.Model], rows[m.Model] = m, m.Rows
 	}
-	tables, err := describe(ctx, w, cat.Published(), rows)
+	tables, err := publish.Describe(ctx, w, cat.Published(), rows)
 	if err != nil {
 		return fmt.Errorf("describe published tables: %w", err)
 	}
-	pub := Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
-	if err := Publish(ctx, w, pub, tgts, log); err != nil {
+	pub := publish.Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
+	p := publish.Publisher{Targets: tgts, Hook: opt.Hooks.Stage, Log: log}
+	if err := p.Publish(ctx, w, pub); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	res.Published = filepath.Join(w.Dir, PublishedFile)
+	res.Published = filepath.Join(w.Dir, publish.PublishedFile)
 	t := time.Now()
-	if err := writeDictionary(w.Dir, cat, pub); err != nil {
+	if err := publish.WriteDictionary(w.Dir, cat, pub); err != nil {
 		return fmt.Errorf("write data dictionary: %w", err)
 	}
 	log.Debug().Int64("duration_ms", time.Since(t).Milliseconds()).Msg("data dictionary written")
@@ -196,58 +191,4 @@ func runSteps(ctx context.Context, w *Warehouse, cfg *config.Config, cat *models
 		res.Tables = append(res.Tables, ModelResult{Model: "mart." + t.Model.Name, Rows: t.Rows, Duration: b.Duration})
 	}
 	return nil
-}
-
-// targets is the registry of publication targets: one line per kind. The
-// DuckDB file, which the models are built in, is returned on its own too,
-// and prepared last: the other targets read the models from it, and its
-// Prepare closes it.
-func targets(cfg *config.Config) ([]Target, *DuckDBTarget) {
-	var out []Target
-	if cfg.Publish.Parquet.On() {
-		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep, Level: cfg.Publish.Parquet.CompressionLevel})
-	}
-	if cfg.Publish.Postgres.DSNEnv != "" {
-		out = append(out, &postgresTarget{cfg: cfg.Publish.Postgres})
-	}
-	file := &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}
-	return append(out, file), file
-}
-
-// DocsDir is where every publication writes its data dictionary, relative to the warehouse.
-const DocsDir = "publish/docs"
-
-func writeDictionary(dir string, cat *models.Catalog, pub Publication) error {
-	cols := map[string][]dictionary.Column{}
-	rows := map[string]int64{}
-	for _, t := range pub.Tables {
-		rows[t.Model.Name] = t.Rows
-		for _, c := range t.Columns {
-			cols[t.Model.Name] = append(cols[t.Model.Name], dictionary.Column{Name: c.Name, Type: c.Type, Description: c.Description})
-		}
-	}
-	d := dictionary.New(cat, pub.RunID, pub.AsOf.Format(time.DateOnly), pub.PublishedAt, cols, rows)
-	return d.Write(filepath.Join(dir, DocsDir))
-}
-
-// logPeakRSS adds the peak RSS to a log event; zerolog calls it only for
-// an event that is logged, so /proc is not read when -v is off.
-func logPeakRSS(e *zerolog.Event) { e.Int64("peak_rss_mib", peakRSSMiB()) }
-
-// peakRSSMiB is the process's resident-memory high-water mark so far
-// (VmHWM), logged after each step to show which one sets the peak; 0 where
-// /proc is not available.
-func peakRSSMiB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb / 1024
-		}
-	}
-	return 0
 }

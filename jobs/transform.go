@@ -12,7 +12,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
+	"leadmart/internal/quote"
 	"leadmart/models"
+	"leadmart/publish"
+	"leadmart/warehouse"
 )
 
 // ModelResult is one model's build.
@@ -29,26 +32,12 @@ type Params struct {
 	AsOf  time.Time
 }
 
-// prepare writes cfg.params, the value and classification mappings and the
+// Prepare writes cfg.params, the value and classification mappings and the
 // macros: everything the models read besides data.
-func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
-	asOf := p.AsOf.Format(time.DateOnly)
+func Prepare(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
 	pot := cfg.Potential
-	methods := make([]string, len(pot.Methods))
-	for i, m := range pot.Methods {
-		methods[i] = quote(m)
-	}
 	stmts := []string{
-		fmt.Sprintf(`create or replace table cfg.params as select
-			%s as run_id, date '%s' as as_of, date '%s' + interval 1 day as as_of_end,
-			(date_trunc('month', date '%s') - interval %d month)::date as history_start,
-			%d as history_months, %s as reporting_currency, %s as time_zone, %d as response_sla_hours,
-			[%s]::varchar[] as potential_methods, %v::double as peer_quantile, %d as min_peer_group,
-			%d as size_small, %d as size_medium, %d as size_large, %v::double as class_a_share, %v::double as class_b_share`,
-			quote(p.RunID), asOf, asOf, asOf, cfg.KPI.HistoryMonths-1, cfg.KPI.HistoryMonths,
-			quote(cfg.Warehouse.ReportingCurrency), quote(cfg.Warehouse.TimeZone), cfg.KPI.ResponseSLAHours,
-			strings.Join(methods, ", "), pot.PeerQuantile, pot.MinPeerGroup,
-			pot.SizeClasses[0], pot.SizeClasses[1], pot.SizeClasses[2], pot.ClassA, pot.ClassB),
+		paramsTable(runParams(cfg, p)),
 		// quantile functions take constants only: getvariable folds at bind time
 		fmt.Sprintf("set variable peer_quantile = %v::double", pot.PeerQuantile),
 		"create or replace table cfg.value_map (source varchar, field varchar, from_value varchar, to_value varchar)",
@@ -61,8 +50,8 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	for _, s := range cfg.Sources {
 		for _, field := range slices.Sorted(maps.Keys(s.Values)) {
 			for _, from := range slices.Sorted(maps.Keys(s.Values[field])) {
-				vm = append(vm, fmt.Sprintf("(%s, %s, %s, %s)", quote(s.Name), quote(field),
-					quote(strings.ToLower(strings.TrimSpace(from))), quote(s.Values[field][from])))
+				vm = append(vm, fmt.Sprintf("(%s, %s, %s, %s)", quote.Lit(s.Name), quote.Lit(field),
+					quote.Lit(strings.ToLower(strings.TrimSpace(from))), quote.Lit(s.Values[field][from])))
 			}
 		}
 	}
@@ -71,7 +60,7 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	}
 	var cc []string
 	for _, ch := range slices.Sorted(maps.Keys(cfg.Mappings.ChannelClass)) {
-		cc = append(cc, fmt.Sprintf("(%s, %s)", quote(strings.ToLower(ch)), quote(cfg.Mappings.ChannelClass[ch])))
+		cc = append(cc, fmt.Sprintf("(%s, %s)", quote.Lit(strings.ToLower(ch)), quote.Lit(cfg.Mappings.ChannelClass[ch])))
 	}
 	if len(cc) > 0 {
 		stmts = append(stmts, "insert into cfg.channel_class values "+strings.Join(cc, ", "))
@@ -79,19 +68,19 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	var ef []string
 	for _, e := range models.All() {
 		for _, f := range e.Fields {
-			ef = append(ef, fmt.Sprintf("(%s, %s, %s, %s, %t, %t, %t)", quote(e.System), quote(e.Name), quote(f.Name),
-				quote(string(f.Type)), f.Required, slices.Contains(e.Key, f.Name), f.Personal))
+			ef = append(ef, fmt.Sprintf("(%s, %s, %s, %s, %t, %t, %t)", quote.Lit(e.System), quote.Lit(e.Name), quote.Lit(f.Name),
+				quote.Lit(string(f.Type)), f.Required, slices.Contains(e.Key, f.Name), f.Personal))
 		}
 	}
 	stmts = append(stmts, "insert into cfg.entity_fields values "+strings.Join(ef, ", "))
 	var mf []string
 	for i, f := range cfg.Maturity.Factors {
-		mf = append(mf, fmt.Sprintf("(%d, %s, %v)", i+1, quote(f.Name), f.Weight))
+		mf = append(mf, fmt.Sprintf("(%d, %s, %v)", i+1, quote.Lit(f.Name), f.Weight))
 	}
 	stmts = append(stmts, "insert into cfg.maturity_factors values "+strings.Join(mf, ", "))
 	var cf []string
 	for _, t := range slices.Sorted(maps.Keys(cfg.Mappings.CustomerFacing)) {
-		cf = append(cf, fmt.Sprintf("(%s, %t)", quote(strings.ToLower(t)), cfg.Mappings.CustomerFacing[t]))
+		cf = append(cf, fmt.Sprintf("(%s, %t)", quote.Lit(strings.ToLower(t)), cfg.Mappings.CustomerFacing[t]))
 	}
 	if len(cf) > 0 {
 		stmts = append(stmts, "insert into cfg.customer_facing values "+strings.Join(cf, ", "))
@@ -102,7 +91,7 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 	}
 	stmts = append(stmts, string(macros))
 	for _, q := range stmts {
-		if err := w.exec(ctx, q); err != nil {
+		if err := w.Exec(ctx, q); err != nil {
 			return fmt.Errorf("prepare run parameters: %w", err)
 		}
 	}
@@ -114,7 +103,7 @@ func prepare(ctx context.Context, w *Warehouse, cfg *config.Config, sqlFS fs.FS,
 // catalog: the publication file being built), the published models are
 // created there as mart.<name>, each with a view of its own name in the
 // work database, so that publication copies nothing.
-func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, build string, log zerolog.Logger) ([]ModelResult, error) {
+func Transform(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, runID, build string, hook publish.Hook, log zerolog.Logger) ([]ModelResult, error) {
 	var out []ModelResult
 	for _, m := range cat.Models {
 		start := time.Now()
@@ -122,21 +111,21 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, bu
 		if build != "" && m.Published() {
 			target = build + ".mart." + m.Name
 		}
-		err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", target, m.SQL))
+		err := w.Exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", target, m.SQL))
 		if err == nil && target != m.Qualified() {
-			err = w.exec(ctx, fmt.Sprintf("create or replace view %s as select * from %s", m.Qualified(), target))
-			hook("duckdb-table:" + m.Name)
+			err = w.Exec(ctx, fmt.Sprintf("create or replace view %s as select * from %s", m.Qualified(), target))
+			hook.Fire("duckdb-table:" + m.Name)
 		}
 		var rows int64
 		if err == nil {
-			err = w.conn.QueryRowContext(ctx, "select count(*) from "+m.Qualified()).Scan(&rows)
+			err = w.QueryRow(ctx, "select count(*) from "+m.Qualified()).Scan(&rows)
 		}
 		d := time.Since(start)
 		status, msg := "success", ""
 		if err != nil {
 			status, msg = "failed", err.Error()
 		}
-		if rerr := w.exec(ctx, "insert into ops.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if rerr := w.Exec(ctx, "insert into ops.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			runID, m.Qualified(), m.Layer, start.UTC(), time.Now().UTC(), d.Milliseconds(), rows, status, nullable(msg)); rerr != nil && err == nil {
 			err = rerr
 		}
@@ -145,7 +134,7 @@ func Transform(ctx context.Context, w *Warehouse, cat *models.Catalog, runID, bu
 		}
 		// the high-water mark after each model shows which one sets the run's peak
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).
-			Func(logPeakRSS).Msg("built")
+			Func(warehouse.LogPeakRSS).Msg("built")
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil

@@ -51,9 +51,25 @@ type Meta struct {
 	SameRowsAs string `yaml:"same_rows_as"`
 	// Checks are extra SQL checks: each query returns the failing rows.
 	Checks []Check `yaml:"checks"`
+	// Metrics are figures every run reports in its summary.
+	Metrics []Metric `yaml:"metrics"`
 	// PartitionBy names a date column by which the Parquet publication is
 	// Hive-partitioned (large fact tables, by month).
 	PartitionBy string `yaml:"partition_by"`
+}
+
+// Metric is a figure every run reports: a query returning one number.
+type Metric struct {
+	// Name identifies it in the run's result, e.g. match_rate.
+	Name string `yaml:"name"`
+	// Label is what the run's summary prints before the value.
+	Label string `yaml:"label"`
+	// Percent prints the value, a share, as a percentage.
+	Percent bool `yaml:"percent"`
+	// Of follows the value in the summary, e.g. "of ERP customers".
+	Of string `yaml:"of"`
+	// SQL returns the value in its first column of its first row.
+	SQL string `yaml:"sql"`
 }
 
 // Check is a named SQL query returning failing rows.
@@ -208,6 +224,15 @@ func layerRank(q string) int {
 		}
 	}
 	return len(Layers)
+}
+
+// PublishedName is the name BI tools see the model under, e.g.
+// mart.fct_lead; staging models keep their own.
+func (m Model) PublishedName() string {
+	if m.Published() {
+		return "mart." + m.Name
+	}
+	return m.Qualified()
 }
 
 // Published reports whether BI tools see the model: core and marts do.

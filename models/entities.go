@@ -1,5 +1,5 @@
 // Package models declares the canonical entities that every source maps onto
-// (DOMAIN.md §2): their fields, types and keys. Landing uses it to type raw
+// (docs/kpis.md#sources-and-canonical-entities): their fields, types and keys. Landing uses it to type raw
 // rows; config validation uses it to check column mappings.
 package models
 

@@ -1,6 +1,6 @@
 -- Macros shared by the models. Run before every build.
 
--- normalize_name: the account-matching key (DOMAIN.md §2). Lowercase, fold
+-- normalize_name: the account-matching key (docs/kpis.md#accounts-across-crm-and-erp). Lowercase, fold
 -- umlauts and ß (so Müller matches MUELLER), strip accents and punctuation,
 -- drop legal forms, collapse spaces.
 create or replace macro cfg.normalize_name(s) as (
@@ -30,7 +30,7 @@ create or replace macro cfg.size_class(employees) as (
     end
 );
 
--- safe_div: a ratio with a zero denominator is NULL (DOMAIN.md §4).
+-- safe_div: a ratio with a zero denominator is NULL (docs/kpis.md, first paragraph).
 create or replace macro cfg.safe_div(n, d) as case when d is null or d = 0 then null else n / d end;
 
 -- version_order: the sort key that picks the version of a record known on

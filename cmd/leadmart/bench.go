@@ -51,7 +51,7 @@ func cmdBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	took, stages, err := jobs.Baseline(ctx, cfg, d, nil)
+	took, stages, err := bench.Baseline(ctx, cfg, d, nil)
 	if err != nil {
 		return err
 	}

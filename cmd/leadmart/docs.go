@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"leadmart/internal/dictionary"
-	"leadmart/jobs"
 	"leadmart/models"
+	"leadmart/publish"
 	sqlmodels "leadmart/sql"
 )
 
@@ -41,7 +41,7 @@ func cmdDocs(args []string, stdout io.Writer) error {
 		return err
 	}
 	dir := cfg.WarehouseDir()
-	db, err := sql.Open("duckdb", filepath.Join(dir, jobs.PublishedFile)+"?access_mode=read_only")
+	db, err := sql.Open("duckdb", filepath.Join(dir, publish.PublishedFile)+"?access_mode=read_only")
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func cmdDocs(args []string, stdout io.Writer) error {
 	}
 	r.Close()
 	d := dictionary.New(cat, runID, asOf.Format(time.DateOnly), publishedAt, cols, rows)
-	out := filepath.Join(dir, jobs.DocsDir)
+	out := filepath.Join(dir, publish.DocsDir)
 	if err := d.Write(out); err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ import (
 	"leadmart/config"
 	"leadmart/internal/demo"
 	"leadmart/jobs"
+	"leadmart/publish"
+	"leadmart/warehouse"
 )
 
 // Exit codes, documented in the README.
@@ -92,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case errors.Is(err, jobs.ErrChecksFailed):
 		return exitChecks
-	case errors.Is(err, jobs.ErrLocked):
+	case errors.Is(err, warehouse.ErrLocked):
 		return exitLocked
 	case errors.Is(err, jobs.ErrBadInput):
 		return exitBadData
@@ -202,8 +204,15 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	st := func(name string) float64 { return res.Stages[name].Seconds() }
 	fmt.Fprintf(w, "stages: land %.1fs, transform %.1fs (staging %.1f, core %.1f, marts %.1f), check %.1fs, publish %.1fs\n",
 		st("land"), st("transform"), st("staging"), st("core"), st("marts"), st("check"), st("publish"))
-	if !math.IsNaN(res.MatchRate) {
-		fmt.Fprintf(w, "CRM <-> ERP match rate: %.1f%% of ERP customers (mart.account_match_summary)\n", res.MatchRate*100)
+	for _, m := range res.Metrics {
+		if math.IsNaN(m.Value) {
+			continue
+		}
+		if m.Percent {
+			fmt.Fprintf(w, "%s: %.1f%% %s (%s)\n", m.Label, m.Value*100, m.Of, m.Model)
+		} else {
+			fmt.Fprintf(w, "%s: %g %s (%s)\n", m.Label, m.Value, m.Of, m.Model)
+		}
 	}
 	fmt.Fprintf(w, "published %s:\n", res.Published)
 	for _, t := range res.Tables {
@@ -221,11 +230,11 @@ func cmdRollback(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	version, err := jobs.Rollback(cfg.WarehouseDir())
+	version, err := publish.Rollback(cfg.WarehouseDir())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), jobs.PublishedFile))
+	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), publish.PublishedFile))
 	return nil
 }
 

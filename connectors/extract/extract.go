@@ -1,4 +1,6 @@
-// Package extract streams the records of a source that is not a file (a SQL
+// Package extract holds what every source connector shares (its Spec, the
+// Env it is opened with, the Reader landing uses) and streams the records of
+// a source that is not a file (a SQL
 // query, a REST API) into one Parquet file, which landing then treats like
 // any other extract file. Every column is text, in source order: landing
 // types and checks each value exactly as it does a CSV's, and names the row

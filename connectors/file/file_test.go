@@ -12,8 +12,9 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
 
-	"leadmart/config"
+	"leadmart/connectors/extract"
 	"leadmart/internal/parquettest"
+	"leadmart/models"
 )
 
 func conn(t *testing.T) *sql.Conn {
@@ -50,16 +51,16 @@ func TestReadCSV(t *testing.T) {
 	cases := []struct {
 		name    string
 		content []byte
-		dialect config.CSVDialect
+		dialect extract.Dialect
 		want    string
 		rejects string
 	}{
-		{"plain", []byte("id,name\n1, Müller \n2,x\n"), config.CSVDialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"},
+		{"plain", []byte("id,name\n1, Müller \n2,x\n"), extract.Dialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"},
 			"1|1| Müller ;2|2|x", ""},
-		{"latin-1 semicolon", []byte("id;name\n1;M\xfcller\n"), config.CSVDialect{Delimiter: ";", Quote: `"`, Encoding: "latin-1"},
+		{"latin-1 semicolon", []byte("id;name\n1;M\xfcller\n"), extract.Dialect{Delimiter: ";", Quote: `"`, Encoding: "latin-1"},
 			"1|1|Müller", ""},
 		{"malformed line is rejected with its line number", []byte("id,name,x\n1,a,b\n2,short\n3,c,d\n"),
-			config.CSVDialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"}, "1|1|a;2|3|c", "3:2,short"},
+			extract.Dialect{Delimiter: ",", Quote: `"`, Encoding: "utf-8"}, "1|1|a;2|3|c", "3:2,short"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +69,7 @@ func TestReadCSV(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := conn(t)
-			src := New(config.Source{Name: "s", Format: "csv", CSV: tc.dialect}, p)
+			src := New(Spec{Format: "csv"}, extract.Env{Name: "s", Dialect: tc.dialect}, p)
 			copied, rej := copyOf(t, c, src, p)
 			got := strings.Join(parquettest.Rows(t, copied, "concat_ws('|', file_row_number + 1, id, name)"), ";")
 			if got != tc.want {
@@ -101,7 +102,7 @@ func TestReadXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := conn(t)
-	src := New(config.Source{Name: "s", Format: "xlsx", Sheet: "Cost"}, p)
+	src := New(Spec{Format: "xlsx", Sheet: "Cost"}, extract.Env{Name: "s"}, p)
 	copied, _ := copyOf(t, c, src, p)
 	got := strings.Join(parquettest.Rows(t, copied, "concat_ws('|', file_row_number + 1, business_unit, coalesce(amount, 'NULL'))"), ";")
 	if want := "1|BU_A|12.5;2|BU_B|NULL;3|BU_C|3"; got != want {
@@ -110,7 +111,7 @@ func TestReadXLSX(t *testing.T) {
 }
 
 func TestFilesNoMatch(t *testing.T) {
-	_, err := New(config.Source{Name: "leads"}, filepath.Join(t.TempDir(), "*.csv")).Files()
+	_, err := New(Spec{}, extract.Env{Name: "leads"}, filepath.Join(t.TempDir(), "*.csv")).Files()
 	if err == nil || !strings.Contains(err.Error(), "source leads: no file matches") {
 		t.Errorf("got %v", err)
 	}
@@ -131,7 +132,15 @@ func TestReadNDJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := conn(t)
-	src := New(config.Source{Name: "s", System: "crm", Entity: "activity", Format: "ndjson"}, p)
+	ent, err := models.Lookup("crm", "activity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, f := range ent.Fields {
+		fields = append(fields, f.Name)
+	}
+	src := New(Spec{Format: "ndjson"}, extract.Env{Name: "s", Columns: fields}, p)
 	copied, _ := copyOf(t, c, src, p)
 	all := parquettest.Rows(t, copied, `concat_ws('|', file_row_number + 1, activity_id, duration_minutes,
 		coalesce(is_automated, 'NULL'), coalesce(extra, 'NULL'), coalesce(rep_id, 'NULL'))`)

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"leadmart/config"
 	"leadmart/internal/parquettest"
 )
 
@@ -58,11 +57,11 @@ func (c *crm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(page)
 }
 
-func source(url string) config.Source {
-	return config.Source{Name: "crm_api", Connector: "rest", REST: config.RESTSource{
+func source(url string) Endpoint {
+	return Endpoint{
 		URL: url, TokenEnv: "LEADMART_TEST_TOKEN", Records: "data", Next: "links.next", PageSize: 2,
 		PageSizeParam: "limit", Watermark: "updated_at", SinceParam: "updated_since", Retries: 2, TimeoutSeconds: 5,
-	}}
+	}
 }
 
 func readBack(t *testing.T, path string) []string {
@@ -79,7 +78,7 @@ func TestExtractFollowsPagesAndWatermark(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	t.Setenv("LEADMART_TEST_TOKEN", "s3cret")
-	src := New(source(srv.URL+"/leads"), []string{"id", "amount", "owner.id", "tags"})
+	src := New("crm_api", source(srv.URL+"/leads"), []string{"id", "amount", "owner.id", "tags"})
 	src.backoff = time.Millisecond
 
 	path := filepath.Join(t.TempDir(), "first.parquet")
@@ -131,7 +130,7 @@ func TestExtractErrors(t *testing.T) {
 		{"/loop", "page 2: next page " + srv.URL + "/loop?limit=2 was already read (a pagination loop)"},
 		{"/down", "502 Bad Gateway: maintenance (after 3 attempts)"},
 	} {
-		src := New(source(srv.URL+tc.path), []string{"id"})
+		src := New("crm_api", source(srv.URL+tc.path), []string{"id"})
 		src.backoff = time.Millisecond
 		path := filepath.Join(t.TempDir(), "e.parquet")
 		_, err := src.Extract(context.Background(), path, "")
@@ -143,13 +142,13 @@ func TestExtractErrors(t *testing.T) {
 		}
 	}
 	t.Setenv("LEADMART_TEST_TOKEN", "")
-	_, err := New(source(srv.URL+"/missing"), []string{"id"}).Extract(context.Background(), filepath.Join(t.TempDir(), "e.parquet"), "")
+	_, err := New("crm_api", source(srv.URL+"/missing"), []string{"id"}).Extract(context.Background(), filepath.Join(t.TempDir(), "e.parquet"), "")
 	if err == nil || !strings.Contains(err.Error(), "environment variable LEADMART_TEST_TOKEN (rest.token_env) is not set") {
 		t.Errorf("without a token: %v", err)
 	}
 	srv.Close()
 	t.Setenv("LEADMART_TEST_TOKEN", "s3cret")
-	src := New(source(srv.URL+"/leads"), []string{"id"})
+	src := New("crm_api", source(srv.URL+"/leads"), []string{"id"})
 	src.backoff = time.Millisecond
 	_, err = src.Extract(context.Background(), filepath.Join(t.TempDir(), "e.parquet"), "")
 	if err == nil || !strings.Contains(err.Error(), "GET "+srv.URL+"/leads?limit=2") || !strings.Contains(err.Error(), "connection refused") {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"leadmart/config"
 	"leadmart/internal/parquettest"
 	"leadmart/internal/pgtest"
 )
@@ -45,8 +44,8 @@ func TestExtract(t *testing.T) {
 				db.MustExec(q)
 			}
 			t.Setenv("LEADMART_TEST_CRM_DSN", dsn)
-			src := New(config.Source{Name: "crm_db", SQL: config.SQLSource{Driver: tc.driver, DSNEnv: "LEADMART_TEST_CRM_DSN",
-				Query: "select * from leads order by lead_id;", Watermark: "created_at"}}, berlin(t))
+			src := New("crm_db", Query{Driver: tc.driver, DSNEnv: "LEADMART_TEST_CRM_DSN",
+				Query: "select * from leads order by lead_id;", Watermark: "created_at"}, berlin(t))
 			path := filepath.Join(t.TempDir(), "e.parquet")
 			res, err := src.Extract(context.Background(), path, "")
 			if err != nil {
@@ -79,19 +78,19 @@ func TestExtractErrors(t *testing.T) {
 	t.Setenv("LEADMART_TEST_EMPTY", "")
 	t.Setenv("LEADMART_TEST_BAD_PG", "postgres://leadmart:pa55word@127.0.0.1:1/crm?connect_timeout=2")
 	for _, tc := range []struct {
-		cfg  config.SQLSource
+		cfg  Query
 		want string
 	}{
-		{config.SQLSource{Driver: "duckdb", DSNEnv: "LEADMART_TEST_EMPTY", Query: "select 1"},
+		{Query{Driver: "duckdb", DSNEnv: "LEADMART_TEST_EMPTY", Query: "select 1"},
 			"source crm_db: environment variable LEADMART_TEST_EMPTY (sql.dsn_env) is not set"},
-		{config.SQLSource{Driver: "duckdb", DSNEnv: "LEADMART_TEST_CRM_DSN", Query: "select * from lead"},
+		{Query{Driver: "duckdb", DSNEnv: "LEADMART_TEST_CRM_DSN", Query: "select * from lead"},
 			"source crm_db: query: Catalog Error: Table with name lead does not exist"},
-		{config.SQLSource{Driver: "duckdb", DSNEnv: "LEADMART_TEST_CRM_DSN", Query: "select * from leads", Watermark: "updated_at"},
+		{Query{Driver: "duckdb", DSNEnv: "LEADMART_TEST_CRM_DSN", Query: "select * from leads", Watermark: "updated_at"},
 			`source crm_db: sql.watermark: the query has no column "updated_at" (columns: lead_id)`},
-		{config.SQLSource{Driver: "pgx", DSNEnv: "LEADMART_TEST_BAD_PG", Query: "select 1"},
+		{Query{Driver: "pgx", DSNEnv: "LEADMART_TEST_BAD_PG", Query: "select 1"},
 			"source crm_db: connect via LEADMART_TEST_BAD_PG: "},
 	} {
-		src := New(config.Source{Name: "crm_db", SQL: tc.cfg}, berlin(t))
+		src := New("crm_db", tc.cfg, berlin(t))
 		path := filepath.Join(t.TempDir(), "e.parquet")
 		_, err := src.Extract(context.Background(), path, "")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

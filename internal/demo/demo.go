@@ -1,5 +1,5 @@
 // Package demo generates a deterministic, realistic and slightly dirty set of
-// CRM, ERP, survey, finance and reference extracts (DOMAIN.md §2). The same
+// CRM, ERP, survey, finance and reference extracts (docs/kpis.md#sources-and-canonical-entities). The same
 // seed, scale and end date always give byte-identical files.
 package demo
 

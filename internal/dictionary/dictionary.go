@@ -62,19 +62,6 @@ func New(cat *models.Catalog, runID, asOf string, publishedAt time.Time, columns
 	return d
 }
 
-// Undocumented lists published columns without a description, as table.column.
-func (d *Dictionary) Undocumented() []string {
-	var out []string
-	for _, t := range d.Tables {
-		for _, c := range t.Columns {
-			if strings.TrimSpace(c.Description) == "" {
-				out = append(out, t.Name+"."+c.Name)
-			}
-		}
-	}
-	return out
-}
-
 // Markdown renders the dictionary as Markdown.
 func (d *Dictionary) Markdown() []byte {
 	var b bytes.Buffer

@@ -21,6 +21,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/jobs"
+	"leadmart/publish"
 )
 
 // CopyFixture copies the fixture folder into a fresh temp folder and returns it.
@@ -60,11 +61,17 @@ func Date(t testing.TB, s string) time.Time {
 // Run loads dir/leadmart.yaml and runs the job as of asOf.
 func Run(t testing.TB, dir, asOf string) (*jobs.Result, error) {
 	t.Helper()
+	return RunWith(context.Background(), t, dir, asOf, publish.Hooks{})
+}
+
+// RunWith is Run with a context and the publication's test hooks.
+func RunWith(ctx context.Context, t testing.TB, dir, asOf string, hooks publish.Hooks) (*jobs.Result, error) {
+	t.Helper()
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
 	if err != nil {
 		t.Fatalf("load fixture config: %v", err)
 	}
-	return jobs.Run(context.Background(), cfg, jobs.Options{AsOf: Date(t, asOf), Log: zerolog.New(io.Discard)})
+	return jobs.Run(ctx, cfg, jobs.Options{AsOf: Date(t, asOf), Log: zerolog.New(io.Discard), Hooks: hooks})
 }
 
 // MustRun is Run that fails the test on error.
@@ -78,7 +85,7 @@ func MustRun(t testing.TB, dir, asOf string) *jobs.Result {
 }
 
 // Published is the published DuckDB file of a fixture run in dir.
-func Published(dir string) string { return filepath.Join(dir, "warehouse", jobs.PublishedFile) }
+func Published(dir string) string { return filepath.Join(dir, "warehouse", publish.PublishedFile) }
 
 // Query runs q on the DuckDB file (read-only) and returns a header row and
 // the rows as text: NULL as "", timestamps as YYYY-MM-DD[ HH:MM:SS], floats

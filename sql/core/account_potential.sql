@@ -1,4 +1,4 @@
--- Customer potential per account as of as_of (DOMAIN.md §4, docs/kpis.md#customer-potential):
+-- Customer potential per account as of as_of (docs/kpis.md#customer-potential):
 -- the yearly revenue a supplier like us could reach with the account, by the
 -- first method in potential.methods that gives a value, never below what
 -- the account already buys.

@@ -1,4 +1,4 @@
--- Accounts matched across CRM and ERP (DOMAIN.md §2), in this order:
+-- Accounts matched across CRM and ERP (docs/kpis.md#accounts-across-crm-and-erp), in this order:
 -- 1. the CRM's explicit erp_customer_no; 2. the normalised VAT id;
 -- 3. the normalised name plus postal code. Every unmatched CRM account and
 -- every unmatched ERP customer keeps a row of its own.

@@ -1,4 +1,4 @@
--- One row per lead with one timestamp per canonical stage (DOMAIN.md §3).
+-- One row per lead with one timestamp per canonical stage (docs/kpis.md#the-funnel).
 with leads as (
     select * from staging.stg_crm__leads
 ),

@@ -1,4 +1,4 @@
--- The potential each estimating method gives (DOMAIN.md §4), for every
+-- The potential each estimating method gives (docs/kpis.md#customer-potential), for every
 -- account and for every lead: benchmark = employees x the industry's spend
 -- per employee; peer_model = employees x the peer group's rate. The rep's
 -- estimate is the account's own (account_potential adds it).

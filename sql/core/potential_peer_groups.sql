@@ -1,4 +1,4 @@
--- The peer model's rates (DOMAIN.md §4): for each industry x size class seen
+-- The peer model's rates (docs/kpis.md#customer-potential): for each industry x size class seen
 -- among accounts and leads, the narrowest peer group with at least
 -- min_peer_group paying customers (industry x size class, else industry, else
 -- all customers) and its quantile of revenue per employee.

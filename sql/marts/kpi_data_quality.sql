@@ -1,4 +1,4 @@
--- Information quality per source entity for this run (DOMAIN.md §4): is the
+-- Information quality per source entity for this run (docs/kpis.md#data-quality): is the
 -- data complete, unique, matched and fresh enough to steer by?
 -- docs/kpis.md#data-quality
 with batches as (

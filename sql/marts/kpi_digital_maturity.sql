@@ -1,4 +1,4 @@
--- Digital maturity per business unit and assessment (DOMAIN.md §1 and §4):
+-- Digital maturity per business unit and assessment (docs/kpis.md#digital-maturity):
 -- the survey's five factor scores and index, next to signals derived from
 -- the data itself (docs/kpis.md#digital-maturity).
 with answers as (

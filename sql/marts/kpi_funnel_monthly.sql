@@ -1,6 +1,6 @@
 -- Funnel volumes, period conversion, win rates and lead response time per
 -- month, channel, reactive/proactive, potential class and business unit.
--- Definitions: docs/kpis.md#funnel (DOMAIN.md §4).
+-- Definitions: docs/kpis.md#the-funnel.
 with leads as (
     select * from core.fct_lead
 ),

@@ -1,5 +1,5 @@
 -- The monthly management view: do we win the customers with the highest
--- potential, or whoever comes in? (DOMAIN.md §4, docs/kpis.md#potential-vs-acquisition)
+-- potential, or whoever comes in? (docs/kpis.md#potential-vs-acquisition)
 with potential as (
     select * from core.account_potential
 ),

@@ -1,5 +1,5 @@
 -- Sales efficiency per business unit and month: is sales cost growing faster
--- than revenue? (DOMAIN.md §1 and §4, docs/kpis.md#sales-efficiency)
+-- than revenue? (docs/kpis.md#sales-efficiency)
 with revenue as (
     select * from core.fct_revenue_monthly
 ),

@@ -1,4 +1,4 @@
-package jobs
+package publish
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"leadmart/internal/quote"
+	"leadmart/warehouse"
 )
 
 // ParquetTarget publishes every table as zstd Parquet under
@@ -19,6 +22,7 @@ import (
 type ParquetTarget struct {
 	Keep  int
 	Level int // zstd level; 0 is DuckDB's default
+	Hook  Hook
 
 	dir, tmp, version string
 	live              bool
@@ -58,7 +62,7 @@ func (p *ParquetTarget) Name() string { return "parquet" }
 
 func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
 
-func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publication) error {
+func (p *ParquetTarget) Prepare(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
 	p.dir = w.Dir
 	if err := os.MkdirAll(p.versions(), 0o755); err != nil {
 		return err
@@ -88,14 +92,14 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *Warehouse, pub Publicati
 		if part != "" {
 			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
 			q = fmt.Sprintf("copy (select * from %s) to %s (%s, partition_by (%s), overwrite_or_ignore true)",
-				t.Model.Qualified(), quote(dir), opts, ident(part))
+				t.Model.Qualified(), quote.Lit(dir), opts, quote.Ident(part))
 		} else {
-			q = fmt.Sprintf("copy (select * from %s) to %s (%s)", t.Model.Qualified(), quote(filepath.Join(dir, "data.parquet")), opts)
+			q = fmt.Sprintf("copy (select * from %s) to %s (%s)", t.Model.Qualified(), quote.Lit(filepath.Join(dir, "data.parquet")), opts)
 		}
-		if err := w.exec(ctx, q); err != nil {
+		if err := w.Exec(ctx, q); err != nil {
 			return fmt.Errorf("write %s: %w", t.Model.Name, err)
 		}
-		hook("parquet-table:" + t.Model.Name)
+		p.Hook.Fire("parquet-table:" + t.Model.Name)
 		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part, Files: []string{}}
 		for _, c := range t.Columns {
 			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, c.Description})

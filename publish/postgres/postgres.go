@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"leadmart/internal/quote"
+	"leadmart/internal/secret"
 )
 
 // Column is one published column.
@@ -39,7 +42,7 @@ type Publisher struct {
 func (p *Publisher) Connect(ctx context.Context, dsn string) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL: %w", Redact(err, dsn))
+		return fmt.Errorf("connect to PostgreSQL: %w", secret.Redact(err, dsn))
 	}
 	p.conn = conn
 	return nil
@@ -57,7 +60,7 @@ func (p *Publisher) old() string  { return p.Schema + "__old" }
 
 // Prepare creates the staging schema and loads every table into it with COPY.
 func (p *Publisher) Prepare(ctx context.Context, src *sql.Conn, tables []Table) error {
-	next := ident(p.next())
+	next := quote.Ident(p.next())
 	if err := p.exec(ctx, "drop schema if exists "+next+" cascade", "create schema "+next); err != nil {
 		return err
 	}
@@ -67,10 +70,10 @@ func (p *Publisher) Prepare(ctx context.Context, src *sql.Conn, tables []Table) 
 		}
 	}
 	if p.ReadRole != "" {
-		role := ident(p.ReadRole)
+		role := quote.Ident(p.ReadRole)
 		if err := p.exec(ctx,
 			fmt.Sprintf(`do $$ begin if not exists (select from pg_roles where rolname = %s) then create role %s nologin; end if; end $$`,
-				literal(p.ReadRole), role),
+				quote.Lit(p.ReadRole), role),
 			fmt.Sprintf("grant usage on schema %s to %s", next, role),
 			fmt.Sprintf("grant select on all tables in schema %s to %s", next, role)); err != nil {
 			return err
@@ -80,13 +83,13 @@ func (p *Publisher) Prepare(ctx context.Context, src *sql.Conn, tables []Table) 
 }
 
 func (p *Publisher) load(ctx context.Context, src *sql.Conn, t Table) error {
-	target := ident(p.next()) + "." + ident(t.Name)
+	target := quote.Ident(p.next()) + "." + quote.Ident(t.Name)
 	defs := make([]string, len(t.Columns))
 	sels := make([]string, len(t.Columns))
 	names := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		pgType, cast := pgTypeOf(c.Type)
-		defs[i] = ident(c.Name) + " " + pgType
+		defs[i] = quote.Ident(c.Name) + " " + pgType
 		sels[i] = `"` + strings.ReplaceAll(c.Name, `"`, `""`) + `"`
 		if cast != "" {
 			sels[i] += "::" + cast
@@ -94,10 +97,10 @@ func (p *Publisher) load(ctx context.Context, src *sql.Conn, t Table) error {
 		names[i] = c.Name
 	}
 	stmts := []string{fmt.Sprintf("create table %s (%s)", target, strings.Join(defs, ", ")),
-		fmt.Sprintf("comment on table %s is %s", target, literal(t.Description))}
+		fmt.Sprintf("comment on table %s is %s", target, quote.Lit(t.Description))}
 	for _, c := range t.Columns {
 		if c.Description != "" {
-			stmts = append(stmts, fmt.Sprintf("comment on column %s.%s is %s", target, ident(c.Name), literal(c.Description)))
+			stmts = append(stmts, fmt.Sprintf("comment on column %s.%s is %s", target, quote.Ident(c.Name), quote.Lit(c.Description)))
 		}
 	}
 	if err := p.exec(ctx, stmts...); err != nil {
@@ -135,7 +138,7 @@ func (p *Publisher) load(ctx context.Context, src *sql.Conn, t Table) error {
 	if len(t.Key) > 0 {
 		keys := make([]string, len(t.Key))
 		for i, k := range t.Key {
-			keys[i] = ident(k)
+			keys[i] = quote.Ident(k)
 		}
 		if err := p.exec(ctx, fmt.Sprintf("create unique index on %s (%s)", target, strings.Join(keys, ", ")),
 			"analyze "+target); err != nil {
@@ -152,7 +155,7 @@ func (p *Publisher) Switch(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	schema, next, old := ident(p.Schema), ident(p.next()), ident(p.old())
+	schema, next, old := quote.Ident(p.Schema), quote.Ident(p.next()), quote.Ident(p.old())
 	var exists bool
 	if err := tx.QueryRow(ctx, "select exists (select from pg_namespace where nspname = $1)", p.Schema).Scan(&exists); err != nil {
 		return err
@@ -173,7 +176,7 @@ func (p *Publisher) Switch(ctx context.Context) error {
 // Abort drops the staging schema; the published one is untouched.
 func (p *Publisher) Abort() {
 	if p.conn != nil && !p.conn.IsClosed() {
-		_, _ = p.conn.Exec(context.Background(), "drop schema if exists "+ident(p.next())+" cascade")
+		_, _ = p.conn.Exec(context.Background(), "drop schema if exists "+quote.Ident(p.next())+" cascade")
 	}
 }
 
@@ -214,8 +217,6 @@ func pgTypeOf(duck string) (pg, cast string) {
 	return "text", "VARCHAR"
 }
 
-func ident(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
@@ -223,13 +224,4 @@ func firstLine(s string) string {
 		s = s[:80] + "..."
 	}
 	return s
-}
-
-// Redact keeps a DSN's password out of an error message.
-func Redact(err error, dsn string) error {
-	msg := err.Error()
-	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
-		msg = strings.ReplaceAll(msg, cfg.Password, "****")
-	}
-	return fmt.Errorf("%s", strings.ReplaceAll(msg, dsn, "(dsn)"))
 }

@@ -1,4 +1,4 @@
-package jobs
+package bench
 
 import (
 	"context"
@@ -11,8 +11,11 @@ import (
 
 	"leadmart/config"
 	"leadmart/connectors/file"
+	"leadmart/internal/quote"
+	"leadmart/jobs"
 	"leadmart/models"
 	sqlmodels "leadmart/sql"
+	"leadmart/warehouse"
 )
 
 // Baseline runs the same SQL models over the same extracts as one plain
@@ -41,67 +44,59 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 		return 0, nil, err
 	}
 	defer os.RemoveAll(dir)
-	w := &Warehouse{Dir: dir}
-	if err := w.open(ctx, cfg); err != nil {
+	w, err := warehouse.OpenPlain(ctx, cfg, filepath.Join(dir, warehouse.WorkFile))
+	if err != nil {
 		return 0, nil, err
 	}
 	defer w.Close()
-	if err := w.exec(ctx, "create schema staging"); err != nil {
+	if err := w.Exec(ctx, "create schema staging"); err != nil {
 		return 0, nil, err
 	}
 	for _, s := range cfg.Sources {
 		if s.Connector != "file" {
 			return 0, nil, fmt.Errorf("source %s: the engine baseline reads file sources only, not %s", s.Name, s.Connector)
 		}
-		ent, err := models.Lookup(s.System, s.Entity)
+		r, err := cfg.Open(s)
 		if err != nil {
 			return 0, nil, err
 		}
-		src := file.New(s, cfg.Resolve(s.Path))
+		src := r.(*file.Source)
 		files, err := src.Files()
 		if err != nil {
 			return 0, nil, err
 		}
 		for _, f := range files {
-			scan, ok, err := src.Scan(ctx, w.conn, f)
+			scan, ok, err := src.Scan(ctx, w.Conn(), f)
 			if err != nil {
 				return 0, nil, fmt.Errorf("%s: %w", f, err)
 			}
 			if !ok {
 				// Excel has no DuckDB reader: read it the way leadmart does.
 				tmp := filepath.Join(dir, "xlsx.parquet")
-				if _, err := src.Copy(ctx, w.conn, f, tmp); err != nil {
+				if _, err := src.Copy(ctx, w.Conn(), f, tmp); err != nil {
 					return 0, nil, err
 				}
-				scan = fmt.Sprintf("read_parquet(%s)", quote(tmp))
+				scan = fmt.Sprintf("read_parquet(%s)", quote.Lit(tmp))
 			}
-			header, err := scanColumns(ctx, w, scan)
-			if err != nil {
-				return 0, nil, fmt.Errorf("%s: %w", f, err)
-			}
-			cols, err := typedColumns(ent, s, header, f)
+			// the same typing as landing's, without its strict error on a bad value
+			table, names, sels, err := jobs.TypedSelect(ctx, w, s, scan, f, false)
 			if err != nil {
 				return 0, nil, err
 			}
-			names := make([]string, len(cols))
-			sels := make([]string, len(cols))
-			for i, c := range cols {
-				names[i], sels[i] = c.field.Name, c.typed
-			}
-			q := fmt.Sprintf("insert into %s (%s, _source) select %s, %s from %s", ent.RawTable(),
-				strings.Join(names, ", "), strings.Join(sels, ", "), quote(s.Name), scan)
-			if err := w.exec(ctx, q); err != nil {
+			q := fmt.Sprintf("insert into %s (%s, _source) select %s, %s from %s", table,
+				strings.Join(names, ", "), strings.Join(sels, ", "), quote.Lit(s.Name), scan)
+			if err := w.Exec(ctx, q); err != nil {
 				return 0, nil, fmt.Errorf("%s: %w", f, err)
 			}
 		}
 	}
 	stages["land"] = time.Since(start)
 	built := time.Now()
-	if err := prepare(ctx, w, cfg, sqlFS, Params{RunID: "baseline", AsOf: asOf}); err != nil {
+	if err := jobs.Prepare(ctx, w, cfg, sqlFS, jobs.Params{RunID: "baseline", AsOf: asOf}); err != nil {
 		return 0, nil, err
 	}
 	for _, m := range cat.Models {
-		if err := w.exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL)); err != nil {
+		if err := w.Exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL)); err != nil {
 			return 0, nil, fmt.Errorf("model %s: %w", m.Qualified(), err)
 		}
 	}

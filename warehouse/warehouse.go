@@ -1,4 +1,7 @@
-package jobs
+// Package warehouse is the work database a run builds in: one DuckDB
+// session under the warehouse folder's lock, the ops and raw schemas, and
+// the small query helpers every stage uses.
+package warehouse
 
 import (
 	"context"
@@ -13,8 +16,12 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	"leadmart/config"
+	"leadmart/internal/quote"
 	"leadmart/models"
 )
+
+// ErrLocked: another leadmart process is running on the same warehouse.
+var ErrLocked = errors.New("warehouse is locked by another run")
 
 // Warehouse is the work database the job builds into. Readers never open it:
 // they read the published file (see Publish).
@@ -28,8 +35,8 @@ type Warehouse struct {
 // WorkFile is the work database inside the warehouse folder.
 const WorkFile = "work.duckdb"
 
-// OpenWarehouse locks the warehouse folder and opens the work database.
-func OpenWarehouse(ctx context.Context, cfg *config.Config) (*Warehouse, error) {
+// Open locks the warehouse folder and opens the work database.
+func Open(ctx context.Context, cfg *config.Config) (*Warehouse, error) {
 	dir := cfg.WarehouseDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create warehouse folder: %w", err)
@@ -47,7 +54,7 @@ func OpenWarehouse(ctx context.Context, cfg *config.Config) (*Warehouse, error) 
 		return nil, fmt.Errorf("lock warehouse: %w", err)
 	}
 	w := &Warehouse{Dir: dir, lock: lock}
-	if err := w.open(ctx, cfg); err != nil {
+	if err := w.open(ctx, cfg, filepath.Join(dir, WorkFile)); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -58,8 +65,27 @@ func OpenWarehouse(ctx context.Context, cfg *config.Config) (*Warehouse, error) 
 	return w, nil
 }
 
-func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
-	db, err := sql.Open("duckdb", filepath.Join(w.Dir, WorkFile))
+// OpenPlain opens the DuckDB database file path with the work database's
+// schemas and the configured resources, DuckDB's defaults otherwise, and
+// no lock: the engine baseline of the benchmarks.
+func OpenPlain(ctx context.Context, cfg *config.Config, path string) (*Warehouse, error) {
+	w := &Warehouse{Dir: filepath.Dir(path)}
+	if err := w.open(ctx, cfg, path); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Warehouse) open(ctx context.Context, cfg *config.Config, path string) error {
+	if err := w.connect(ctx, cfg, path); err != nil {
+		return err
+	}
+	return w.migrate(ctx)
+}
+
+func (w *Warehouse) connect(ctx context.Context, cfg *config.Config, path string) error {
+	db, err := sql.Open("duckdb", path)
 	if err != nil {
 		return fmt.Errorf("open work database: %w", err)
 	}
@@ -75,26 +101,26 @@ func (w *Warehouse) open(ctx context.Context, cfg *config.Config) error {
 	}
 	// The resources the configuration grants; landing relies on DuckDB's
 	// default of preserving insertion order (the data row of an error).
-	settings := []string{"set temp_directory = " + quote(tmp), "set preserve_insertion_order = true"}
+	settings := []string{"set temp_directory = " + quote.Lit(tmp), "set preserve_insertion_order = true"}
 	if limit := cfg.Warehouse.DuckDBMemoryLimit(); limit != "" {
-		settings = append(settings, "set memory_limit = "+quote(limit))
+		settings = append(settings, "set memory_limit = "+quote.Lit(limit))
 	}
 	if cfg.Warehouse.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("set threads = %d", cfg.Warehouse.Threads))
 	}
 	for _, s := range settings {
-		if err := w.exec(ctx, s); err != nil {
+		if err := w.Exec(ctx, s); err != nil {
 			return fmt.Errorf("configure DuckDB (%s): %w", s, err)
 		}
 	}
-	return w.migrate(ctx)
+	return nil
 }
 
-// afterLanding lets DuckDB write model and publication tables in any row
+// AfterLanding lets DuckDB write model and publication tables in any row
 // order: only landing needs the file's order (the data row of an error), and
 // order-preserving inserts cost parallelism and memory.
-func afterLanding(ctx context.Context, w *Warehouse) error {
-	if err := w.exec(ctx, "set preserve_insertion_order = false"); err != nil {
+func (w *Warehouse) AfterLanding(ctx context.Context) error {
+	if err := w.Exec(ctx, "set preserve_insertion_order = false"); err != nil {
 		return fmt.Errorf("configure DuckDB: %w", err)
 	}
 	return nil
@@ -112,7 +138,7 @@ func (w *Warehouse) tune(ctx context.Context) error {
 		"drop schema if exists staging cascade", // staging was a schema of the work database before
 		"attach if not exists ':memory:' as staging",
 	} {
-		if err := w.exec(ctx, q); err != nil {
+		if err := w.Exec(ctx, q); err != nil {
 			return fmt.Errorf("configure DuckDB (%s): %w", q, err)
 		}
 	}
@@ -149,15 +175,15 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		ddl = append(ddl, fmt.Sprintf("create table if not exists %s (%s)", e.RawTable(), strings.Join(cols, ", ")))
 	}
 	for _, q := range ddl {
-		if err := w.exec(ctx, q); err != nil {
+		if err := w.Exec(ctx, q); err != nil {
 			return fmt.Errorf("migrate work database: %w", err)
 		}
 	}
 	return nil
 }
 
-// queryAll runs a small query and returns its column names and rows.
-func (w *Warehouse) queryAll(ctx context.Context, q string) ([]string, [][]any, error) {
+// QueryAll runs a small query and returns its column names and rows.
+func (w *Warehouse) QueryAll(ctx context.Context, q string) ([]string, [][]any, error) {
 	rows, err := w.conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, nil, err
@@ -182,12 +208,38 @@ func (w *Warehouse) queryAll(ctx context.Context, q string) ([]string, [][]any, 
 	return cols, out, rows.Err()
 }
 
-// Conn is the run's single DuckDB session.
+// Conn is the run's single DuckDB session, for the connectors and targets
+// that stream through it.
 func (w *Warehouse) Conn() *sql.Conn { return w.conn }
 
-func (w *Warehouse) exec(ctx context.Context, q string, args ...any) error {
+// Exec runs a statement in the session.
+func (w *Warehouse) Exec(ctx context.Context, q string, args ...any) error {
 	_, err := w.conn.ExecContext(ctx, q, args...)
 	return err
+}
+
+// QueryRow runs a query that returns one row.
+func (w *Warehouse) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return w.conn.QueryRowContext(ctx, q, args...)
+}
+
+// Begin starts a transaction in the session.
+func (w *Warehouse) Begin(ctx context.Context) (*sql.Tx, error) { return w.conn.BeginTx(ctx, nil) }
+
+// Column is a column of a scan, table or view as DuckDB reads it.
+type Column struct{ Name, Type string }
+
+// Columns lists the columns of a scan, table or view, in order.
+func (w *Warehouse) Columns(ctx context.Context, scan string) ([]Column, error) {
+	_, rows, err := w.QueryAll(ctx, "describe select * from "+scan)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Column, len(rows))
+	for i, r := range rows {
+		out[i] = Column{Name: fmt.Sprint(r[0]), Type: fmt.Sprint(r[1])}
+	}
+	return out, nil
 }
 
 // Close checkpoints and closes the work database and releases the lock.
@@ -205,7 +257,3 @@ func (w *Warehouse) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

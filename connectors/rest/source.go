@@ -18,14 +18,14 @@ import (
 	"strings"
 	"time"
 
-	"leadmart/config"
 	"leadmart/connectors/extract"
 )
 
 // Source is one configured rest source.
 type Source struct {
+	extract.Staged
 	name    string
-	cfg     config.RESTSource
+	cfg     Endpoint
 	columns []string
 	client  *http.Client
 	// backoff is the wait before the first retry; it doubles each time.
@@ -34,14 +34,14 @@ type Source struct {
 
 // New returns the extractor of a rest source. columns are the record
 // fields to extract, a dotted name reaching into nested objects.
-func New(s config.Source, columns []string) *Source {
+func New(name string, e Endpoint, columns []string) *Source {
 	cols := append([]string(nil), columns...)
-	if w := s.REST.Watermark; w != "" && !slices.Contains(cols, w) {
+	if w := e.Watermark; w != "" && !slices.Contains(cols, w) {
 		cols = append(cols, w)
 	}
 	return &Source{
-		name: s.Name, cfg: s.REST, columns: cols,
-		client:  &http.Client{Timeout: time.Duration(s.REST.TimeoutSeconds) * time.Second},
+		name: name, cfg: e, columns: cols,
+		client:  &http.Client{Timeout: time.Duration(e.TimeoutSeconds) * time.Second},
 		backoff: time.Second,
 	}
 }
@@ -112,6 +112,7 @@ func (s *Source) Extract(ctx context.Context, path, since string) (extract.Resul
 	if err := w.Close(); err != nil {
 		return res, fmt.Errorf("source %s: %w", s.name, err)
 	}
+	s.Stage(path)
 	return res, nil
 }
 

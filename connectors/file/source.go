@@ -9,8 +9,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -20,33 +18,35 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
 
-	"leadmart/config"
+	"leadmart/connectors/extract"
+	"leadmart/internal/quote"
 )
 
 // Reject is a line the reader could not split into the header's columns.
-type Reject struct {
-	Line    int64  // line number in the file, 1-based, header included
-	Message string // what was wrong
-	Text    string // the line as read
-}
+type Reject = extract.Reject
 
 // Source reads the files of one configured file source.
 type Source struct {
-	cfg  config.Source
+	spec Spec
+	env  extract.Env
 	glob string
 }
 
+var _ extract.Reader = (*Source)(nil)
+
 // New returns the reader for a file source; glob is already resolved.
-func New(s config.Source, glob string) *Source { return &Source{cfg: s, glob: glob} }
+func New(spec Spec, env extract.Env, glob string) *Source {
+	return &Source{spec: spec, env: env, glob: glob}
+}
 
 // Files lists the matching files, sorted, so batches land in a stable order.
 func (s *Source) Files() ([]string, error) {
 	files, err := filepath.Glob(s.glob)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: bad path pattern %q: %w", s.cfg.Name, s.glob, err)
+		return nil, fmt.Errorf("source %s: bad path pattern %q: %w", s.env.Name, s.glob, err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("source %s: no file matches %s", s.cfg.Name, s.glob)
+		return nil, fmt.Errorf("source %s: no file matches %s", s.env.Name, s.glob)
 	}
 	sort.Strings(files)
 	return files, nil
@@ -55,7 +55,7 @@ func (s *Source) Files() ([]string, error) {
 // HeaderLines is how many lines precede the first data row: a data row's
 // line number is its data row + HeaderLines (+ the rejected lines before it).
 func (s *Source) HeaderLines() int64 {
-	switch s.cfg.Format {
+	switch s.spec.Format {
 	case "csv", "xlsx":
 		return 1
 	}
@@ -69,9 +69,9 @@ func (s *Source) HeaderLines() int64 {
 // from dst. A Parquet extract is copied byte for byte.
 func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]Reject, error) {
 	to := func(q string) error {
-		return exec(ctx, conn, fmt.Sprintf("copy (%s) to %s (format parquet, compression zstd)", q, quote(dst)))
+		return exec(ctx, conn, fmt.Sprintf("copy (%s) to %s (format parquet, compression zstd)", q, quote.Lit(dst)))
 	}
-	switch s.cfg.Format {
+	switch s.spec.Format {
 	case "csv":
 		return s.copyCSV(ctx, conn, path, to)
 	case "ndjson":
@@ -81,7 +81,7 @@ func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]
 		}
 		return nil, to("select * from " + scan)
 	case "parquet":
-		return nil, copyFile(path, dst)
+		return nil, extract.CopyFile(path, dst)
 	case "xlsx":
 		// the Appender needs a table; the sheets leadmart reads are small
 		table := "landing.xlsx_" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -91,40 +91,23 @@ func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]
 		}
 		return nil, to("select * from " + table)
 	}
-	return nil, fmt.Errorf("unknown format %q", s.cfg.Format)
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return nil, fmt.Errorf("unknown format %q", s.spec.Format)
 }
 
 // Scan is the DuckDB table function that reads path directly, without line
 // numbers or rejects: the engine baseline of the benchmarks uses it. ok is
 // false for formats DuckDB cannot read itself (xlsx).
 func (s *Source) Scan(ctx context.Context, conn *sql.Conn, path string) (scan string, ok bool, err error) {
-	d := s.cfg.CSV
-	switch s.cfg.Format {
+	d := s.env.Dialect
+	switch s.spec.Format {
 	case "csv":
 		return fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, ignore_errors=true)",
-			quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding)), true, nil
+			quote.Lit(path), quote.Lit(d.Delimiter), quote.Lit(d.Quote), quote.Lit(d.Quote), quote.Lit(d.Encoding)), true, nil
 	case "ndjson":
 		scan, err := s.readJSON(ctx, conn, path)
 		return scan, err == nil, err
 	case "parquet":
-		return fmt.Sprintf("read_parquet(%s)", quote(path)), true, nil
+		return fmt.Sprintf("read_parquet(%s)", quote.Lit(path)), true, nil
 	}
 	return "", false, nil
 }
@@ -136,7 +119,7 @@ func (s *Source) Scan(ctx context.Context, conn *sql.Conn, path string) (scan st
 // instead of the reader; and no second pass over the whole file infers a
 // schema (sample_size=-1 made landing the activities 4 x slower).
 func (s *Source) readJSON(ctx context.Context, conn *sql.Conn, path string) (string, error) {
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf("select * from read_json(%s, format='newline_delimited') limit 0", quote(path)))
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("select * from read_json(%s, format='newline_delimited') limit 0", quote.Lit(path)))
 	if err != nil {
 		return "", err
 	}
@@ -147,17 +130,17 @@ func (s *Source) readJSON(ctx context.Context, conn *sql.Conn, path string) (str
 	}
 	var cols []string
 	seen := map[string]bool{}
-	for _, k := range append(keys, s.cfg.SourceColumns()...) {
+	for _, k := range append(keys, s.env.Columns...) {
 		if !seen[k] {
 			seen[k] = true
-			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", quote(k)))
+			cols = append(cols, fmt.Sprintf("%s: 'VARCHAR'", quote.Lit(k)))
 		}
 	}
-	return fmt.Sprintf("read_json(%s, format='newline_delimited', columns={%s})", quote(path), strings.Join(cols, ", ")), nil
+	return fmt.Sprintf("read_json(%s, format='newline_delimited', columns={%s})", quote.Lit(path), strings.Join(cols, ", ")), nil
 }
 
 func (s *Source) copyCSV(ctx context.Context, conn *sql.Conn, path string, to func(q string) error) ([]Reject, error) {
-	d := s.cfg.CSV
+	d := s.env.Dialect
 	id := strconv.FormatInt(time.Now().UnixNano(), 36)
 	rejScans, rejErrs := "rejects_"+id+"_scans", "rejects_"+id+"_errors"
 	// Every value is read as text: the configured dialect, not DuckDB's
@@ -167,8 +150,8 @@ func (s *Source) copyCSV(ctx context.Context, conn *sql.Conn, path string, to fu
 	q := fmt.Sprintf(`select * from read_csv(%s,
 		header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, strict_mode=true,
 		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false)`,
-		quote(path), quote(d.Delimiter), quote(d.Quote), quote(d.Quote), quote(d.Encoding),
-		quote(rejScans), quote(rejErrs))
+		quote.Lit(path), quote.Lit(d.Delimiter), quote.Lit(d.Quote), quote.Lit(d.Quote), quote.Lit(d.Encoding),
+		quote.Lit(rejScans), quote.Lit(rejErrs))
 	if err := to(q); err != nil {
 		return nil, err
 	}
@@ -206,7 +189,7 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 		return err
 	}
 	defer x.Close()
-	sheet := s.cfg.Sheet
+	sheet := s.spec.Sheet
 	if sheet == "" {
 		sheet = x.GetSheetName(0)
 	}
@@ -227,7 +210,7 @@ func (s *Source) readXLSX(ctx context.Context, conn *sql.Conn, path, table strin
 	}
 	var cols []string
 	for _, h := range header {
-		cols = append(cols, ident(strings.TrimSpace(h))+" VARCHAR")
+		cols = append(cols, quote.Ident(strings.TrimSpace(h))+" VARCHAR")
 	}
 	if err := exec(ctx, conn, fmt.Sprintf("create table %s (%s)", table, strings.Join(cols, ", "))); err != nil {
 		return err
@@ -267,6 +250,3 @@ func exec(ctx context.Context, conn *sql.Conn, q string) error {
 	return err
 }
 
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -17,22 +17,24 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/jmoiron/sqlx"
 
-	"leadmart/config"
 	"leadmart/connectors/extract"
-	"leadmart/connectors/postgres"
+	"leadmart/internal/quote"
+	"leadmart/internal/secret"
 )
 
-// Source is one configured sql source.
+// Source is one configured sql source. Its extraction is landed as a
+// Parquet extract file (extract.Staged).
 type Source struct {
+	extract.Staged
 	name string
-	cfg  config.SQLSource
+	cfg  Query
 	loc  *time.Location
 }
 
 // New returns the extractor of a sql source; loc is the business time zone
 // that timestamps with a time zone are converted to.
-func New(s config.Source, loc *time.Location) *Source {
-	return &Source{name: s.Name, cfg: s.SQL, loc: loc}
+func New(name string, q Query, loc *time.Location) *Source {
+	return &Source{name: name, cfg: q, loc: loc}
 }
 
 // watermarkLayout writes time watermarks at a fixed width in UTC, so that
@@ -53,17 +55,17 @@ func (s *Source) Extract(ctx context.Context, path, since string) (extract.Resul
 	}
 	db, err := sqlx.ConnectContext(ctx, s.cfg.Driver, dsn)
 	if err != nil {
-		return res, fmt.Errorf("source %s: connect via %s: %w", s.name, s.cfg.DSNEnv, postgres.Redact(err, dsn))
+		return res, fmt.Errorf("source %s: connect via %s: %w", s.name, s.cfg.DSNEnv, secret.Redact(err, dsn))
 	}
 	defer db.Close()
 	q, args := s.cfg.Query, []any{}
 	if s.cfg.Watermark != "" && since != "" {
-		q = fmt.Sprintf("select * from (%s) as extract where extract.%s >= $1", strings.TrimRight(strings.TrimSpace(q), ";"), ident(s.cfg.Watermark))
+		q = fmt.Sprintf("select * from (%s) as extract where extract.%s >= $1", strings.TrimRight(strings.TrimSpace(q), ";"), quote.Ident(s.cfg.Watermark))
 		args = append(args, since)
 	}
 	rows, err := db.QueryxContext(ctx, q, args...)
 	if err != nil {
-		return res, fmt.Errorf("source %s: query: %w", s.name, postgres.Redact(err, dsn))
+		return res, fmt.Errorf("source %s: query: %w", s.name, secret.Redact(err, dsn))
 	}
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
@@ -121,12 +123,13 @@ func (s *Source) Extract(ctx context.Context, path, since string) (extract.Resul
 	}
 	if err := rows.Err(); err != nil {
 		w.Abort()
-		return res, fmt.Errorf("source %s: after row %d: %w", s.name, w.Rows(), postgres.Redact(err, dsn))
+		return res, fmt.Errorf("source %s: after row %d: %w", s.name, w.Rows(), secret.Redact(err, dsn))
 	}
 	res.Rows = w.Rows()
 	if err := w.Close(); err != nil {
 		return res, fmt.Errorf("source %s: %w", s.name, err)
 	}
+	s.Stage(path)
 	return res, nil
 }
 
@@ -179,4 +182,3 @@ func (s *Source) format(v any, dbType string) string {
 	return fmt.Sprint(v)
 }
 
-func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
