@@ -249,4 +249,3 @@ func exec(ctx context.Context, conn *sql.Conn, q string) error {
 	_, err := conn.ExecContext(ctx, q)
 	return err
 }
-

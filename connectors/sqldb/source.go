@@ -181,4 +181,3 @@ func (s *Source) format(v any, dbType string) string {
 	}
 	return fmt.Sprint(v)
 }
-

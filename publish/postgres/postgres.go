@@ -217,7 +217,6 @@ func pgTypeOf(duck string) (pg, cast string) {
 	return "text", "VARCHAR"
 }
 
-
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	if len(s) > 80 {
