@@ -70,7 +70,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad channel class", minimal + "mappings: {channel_class: {web: inbound}}\n",
 			`mappings.channel_class.web: must be reactive or proactive, got "inbound"`},
 		{"unknown connector", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, connector: ftp, path: a.csv}\n",
-			`sources[0] (x).connector: unknown connector "ftp" (known: file, sql, rest)`},
+			`sources[0] (x).connector: unknown connector "ftp" (known: file, sql, rest, http-file)`},
 		{"sql without query", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, connector: sql, sql: {dsn_env: CRM_DSN}}\n",
 			"sources[0] (x).sql.query: required"},
 		{"sql without dsn_env", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, connector: sql, sql: {query: select 1}}\n",

@@ -8,6 +8,7 @@ package connectors
 import (
 	"leadmart/connectors/extract"
 	"leadmart/connectors/file"
+	"leadmart/connectors/httpfile"
 	"leadmart/connectors/rest"
 	"leadmart/connectors/sqldb"
 )
@@ -25,6 +26,7 @@ func Kinds() []Kind {
 		{"file", func() extract.Spec { return &file.Spec{} }},
 		{"sql", func() extract.Spec { return &sqldb.Spec{} }},
 		{"rest", func() extract.Spec { return &rest.Spec{} }},
+		{"http-file", func() extract.Spec { return &httpfile.Spec{} }},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 // checks cover a key that the hash pass proves distinct, a duplicate, and
 // two NULL keys (a duplicate for GROUP BY, as for the hash).
 func TestChecksCountFailingRows(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	ctx := context.Background()
 	cfg, err := config.Demo(t.TempDir())
 	if err != nil {

@@ -61,7 +61,7 @@ func Land(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, runID
 	var st LandStats
 	for _, s := range cfg.Sources {
 		var (
-			extracted string // the extract file of a sql or rest source
+			extracted string // where an extracting source was told to write
 			ext       extract.Result
 		)
 		r, err := cfg.Open(s)
@@ -101,8 +101,12 @@ func Land(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, runID
 			if err := advanceWatermark(ctx, w, s.Name, ext.Watermark, runID); err != nil {
 				return st, err
 			}
-			os.Remove(extracted)
+			// what the extraction wrote (its reader's files) is landed now
+			for _, f := range files {
+				os.Remove(f)
+			}
 		}
+
 	}
 	return st, nil
 }

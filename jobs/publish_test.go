@@ -88,6 +88,7 @@ func startReader(t *testing.T, path string) (ask func() string, stop func()) {
 // publishes again: the run succeeds, the old reader keeps its consistent old
 // version, and a new reader sees the new run.
 func TestReaderHeldOpen(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	first := whtest.MustRun(t, dir, asOf)
 	ask, stop := startReader(t, whtest.Published(dir))
@@ -132,6 +133,7 @@ func TestHelperCrashingRun(t *testing.T) {
 // SIGKILL during publication: the previous publication stays intact and
 // readable, and the next run succeeds and cleans up the leftovers.
 func TestCrashDuringPublication(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch"} {
 		t.Run(at, func(t *testing.T) {
 			dir := whtest.CopyFixture(t, "../testdata/crm_en")
@@ -189,6 +191,7 @@ func TestCrashDuringPublication(t *testing.T) {
 // Parquet files are written) leaves no half-written version behind, and
 // the previous one stays live.
 func TestFailedPublicationLeavesNoVersion(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	whtest.MustRun(t, dir, asOf)
 	link := filepath.Join(dir, "warehouse", publish.ParquetLink)
@@ -223,6 +226,7 @@ func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 
 // The data dictionary of every publication covers every published column.
 func TestDictionaryCoversEveryColumn(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	whtest.MustRun(t, dir, asOf)
 	doc, err := os.ReadFile(filepath.Join(dir, "warehouse", publish.DocsDir, "docs.md"))
@@ -259,6 +263,7 @@ func TestDictionaryCoversEveryColumn(t *testing.T) {
 
 // docs/tables.md is generated from the declarations and must be current.
 func TestStaticDictionaryIsCurrent(t *testing.T) {
+	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	want := filepath.Join(t.TempDir(), "tables.md")
 	cmd := exec.Command("go", "run", "../cmd/leadmart", "docs", "--static", want)
 	if out, err := cmd.CombinedOutput(); err != nil {

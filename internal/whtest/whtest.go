@@ -101,6 +101,12 @@ func Query(t testing.TB, dbPath, q string) [][]string {
 	if err != nil {
 		t.Fatalf("query %s: %v", q, err)
 	}
+	return Rows(t, rows)
+}
+
+// Rows reads and closes rows: a header row, then each row as text (see Query).
+func Rows(t testing.TB, rows *sql.Rows) [][]string {
+	t.Helper()
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	out := [][]string{cols}
