@@ -26,22 +26,20 @@ func TestGoldenFctLead(t *testing.T) {
 	whtest.Equal(t, got, whtest.ReadCSV(t, "../testdata/crm_en/expected/fct_lead.csv"))
 }
 
-func TestGoldenFunnelMonthly(t *testing.T) {
+// The funnel marts on crm_en, each against its expected CSV.
+func TestGoldenFunnel(t *testing.T) {
 	db := modeltest.Fixture(t, "../testdata/crm_en", asOf)
-	db.Build(t, "mart.kpi_funnel_monthly")
-	want := whtest.ReadCSV(t, "../testdata/crm_en/expected/kpi_funnel_monthly.csv")
-	got := db.Query(t, "select "+strings.Join(want[0], ", ")+
-		" from mart.kpi_funnel_monthly order by channel_class, month")
-	whtest.Equal(t, got, want)
-}
-
-func TestGoldenCohortFunnel(t *testing.T) {
-	db := modeltest.Fixture(t, "../testdata/crm_en", asOf)
-	db.Build(t, "mart.kpi_funnel_cohort")
-	want := whtest.ReadCSV(t, "../testdata/crm_en/expected/kpi_funnel_cohort.csv")
-	got := db.Query(t, "select "+strings.Join(want[0], ", ")+
-		" from mart.kpi_funnel_cohort order by cohort_month, channel")
-	whtest.Equal(t, got, want)
+	for _, tc := range []struct{ model, orderBy string }{
+		{"kpi_funnel_monthly", "channel_class, month"},
+		{"kpi_funnel_cohort", "cohort_month, channel"},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			db.Build(t, "mart."+tc.model)
+			want := whtest.ReadCSV(t, "../testdata/crm_en/expected/"+tc.model+".csv")
+			got := db.Query(t, "select "+strings.Join(want[0], ", ")+" from mart."+tc.model+" order by "+tc.orderBy)
+			whtest.Equal(t, got, want)
+		})
+	}
 }
 
 func TestGoldenKPIs(t *testing.T) {
