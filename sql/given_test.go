@@ -10,10 +10,10 @@ import (
 )
 
 // fct_lead on given raw rows, dbt-unit-test style: the status and channel
-// come through the source's value maps (crm_en's configuration), an
-// channel without a class is "unclassified", and a lead outside the history window is
-// still a row. Only the models fct_lead reads are built; every other raw
-// table is empty.
+// come through the source's value maps (crm_en's configuration), a
+// channel without a class is "unclassified", and a lead outside the
+// history window is still a row. Only the models fct_lead reads are built;
+// every other raw table is empty.
 func TestFctLeadOnGivenRows(t *testing.T) {
 	cfg, err := config.Load(filepath.Join("..", "testdata", "crm_en", "leadmart.yaml"))
 	if err != nil {
