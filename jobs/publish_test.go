@@ -260,20 +260,3 @@ func TestDictionaryCoversEveryColumn(t *testing.T) {
 		}
 	}
 }
-
-// docs/tables.md is generated from the declarations and must be current.
-func TestStaticDictionaryIsCurrent(t *testing.T) {
-	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	want := filepath.Join(t.TempDir(), "tables.md")
-	cmd := exec.Command("go", "run", "../cmd/leadmart", "docs", "--static", want)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("leadmart docs --static: %v\n%s", err, out)
-	}
-	a, err := os.ReadFile(want)
-	must(t, err)
-	b, err := os.ReadFile("../docs/tables.md")
-	must(t, err)
-	if string(a) != string(b) {
-		t.Error("docs/tables.md is out of date: run `make docs`")
-	}
-}
