@@ -19,7 +19,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/internal/demo"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // germanLeads writes n leads in a German CRM's dialect: ';', decimal comma,
@@ -106,7 +106,7 @@ func benchLand(b *testing.B, dir, y string, rows int64) {
 	b.ReportAllocs()
 	for b.Loop() {
 		os.RemoveAll(filepath.Join(dir, "wh"))
-		w, err := warehouse.Open(ctx, cfg)
+		w, err := workdb.Open(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // CheckResult is one data check of one run.
@@ -83,7 +83,7 @@ func checksFor(m models.Model) []check {
 
 // Check runs every declared check, records the results in ops.check_results
 // and fails with ErrChecksFailed when any check found failing rows.
-func Check(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
+func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
 	// The results are recorded in one transaction: one commit, not one per check.
 	if err := w.Exec(ctx, "begin transaction"); err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func Check(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, run
 				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
 			}
 			log.Debug().Str("model", c.model).Str("check", c.name).Int64("failing_rows", r.FailingRows).
-				Int64("duration_ms", time.Since(start).Milliseconds()).Func(warehouse.LogPeakRSS).Msg("checked")
+				Int64("duration_ms", time.Since(start).Milliseconds()).Func(workdb.LogPeakRSS).Msg("checked")
 			status := "pass"
 			if !r.Passed() {
 				status = "fail"
@@ -130,7 +130,7 @@ func Check(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, run
 
 // countFailing runs the check's cheap pass query when it has one, and the
 // exact count unless that proved no row fails.
-func countFailing(ctx context.Context, w *warehouse.Warehouse, c check, n *int64) error {
+func countFailing(ctx context.Context, w *workdb.Warehouse, c check, n *int64) error {
 	if c.pass != "" {
 		if err := w.QueryRow(ctx, c.pass).Scan(n); err != nil || *n == 0 {
 			return err
@@ -141,7 +141,7 @@ func countFailing(ctx context.Context, w *warehouse.Warehouse, c check, n *int64
 
 // undocumentedColumns lists published columns that their metadata does not
 // describe: the data dictionary must cover every column.
-func undocumentedColumns(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog) ([]string, error) {
+func undocumentedColumns(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog) ([]string, error) {
 	var out []string
 	for _, m := range cat.Published() {
 		cols, err := w.Columns(ctx, m.Qualified())
@@ -158,7 +158,7 @@ func undocumentedColumns(ctx context.Context, w *warehouse.Warehouse, cat *model
 }
 
 // sampleRows renders a few failing rows as "(a=1, b=2); (a=3, b=4)" for the error message.
-func sampleRows(ctx context.Context, w *warehouse.Warehouse, q string) string {
+func sampleRows(ctx context.Context, w *workdb.Warehouse, q string) string {
 	cols, rows, err := w.QueryAll(ctx, q)
 	if err != nil {
 		return "(sample failed: " + err.Error() + ")"

@@ -11,7 +11,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Every kind of declared check counts its failing rows on a hand-made model,
@@ -25,7 +25,7 @@ func TestChecksCountFailingRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := warehouse.Open(ctx, cfg)
+	w, err := workdb.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

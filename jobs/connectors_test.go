@@ -13,7 +13,7 @@ import (
 
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // A CRM read from a database (leads) and a REST API (opportunities) lands
@@ -91,7 +91,7 @@ func TestSQLAndRESTSourcesLikeFiles(t *testing.T) {
 	if first.Land.Files != 5 || pages != 2 {
 		t.Errorf("first run landed %d files over %d API pages, want 5 and 2 (6 opportunities, 4 a page)", first.Land.Files, pages)
 	}
-	work := filepath.Join(dir, "warehouse", warehouse.WorkFile)
+	work := filepath.Join(dir, "warehouse", workdb.WorkFile)
 	whtest.Equal(t, whtest.Query(t, work, "select source, watermark from ops.watermarks"),
 		[][]string{{"source", "watermark"}, {"crm_leads", "2026-04-05T09:00:00.000000Z"}})
 	if left, _ := filepath.Glob(filepath.Join(dir, "warehouse", jobs.ExtractDir, "*", "*")); len(left) > 0 {

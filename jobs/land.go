@@ -19,7 +19,7 @@ import (
 	"leadmart/connectors/extract"
 	"leadmart/internal/quote"
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Extractor is what landing needs from a source that is not files (a SQL
@@ -35,7 +35,7 @@ const ExtractDir = "extract"
 
 // extractSource runs a source's extraction past its last watermark. The
 // file is removed once landed; a failed landing leaves it for inspection.
-func extractSource(ctx context.Context, w *warehouse.Warehouse, s config.Source, ex Extractor, runID string) (string, extract.Result, error) {
+func extractSource(ctx context.Context, w *workdb.Warehouse, s config.Source, ex Extractor, runID string) (string, extract.Result, error) {
 	var since sql.NullString
 	err := w.QueryRow(ctx, "select watermark from ops.watermarks where source = ?", s.Name).Scan(&since)
 	if err != nil && err != sql.ErrNoRows {
@@ -57,7 +57,7 @@ type LandStats struct {
 // Land reads every configured source. Each new file (by content hash) is
 // written once to raw Parquet and appended to its raw table with lineage;
 // a file landed before is skipped.
-func Land(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, runID string, loadedAt time.Time, log zerolog.Logger) (LandStats, error) {
+func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID string, loadedAt time.Time, log zerolog.Logger) (LandStats, error) {
 	var st LandStats
 	for _, s := range cfg.Sources {
 		var (
@@ -113,7 +113,7 @@ func Land(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, runID
 
 // advanceWatermark records the largest watermark landed, once the rows up
 // to it are in the raw table: a run that fails before extracts them again.
-func advanceWatermark(ctx context.Context, w *warehouse.Warehouse, source, mark, runID string) error {
+func advanceWatermark(ctx context.Context, w *workdb.Warehouse, source, mark, runID string) error {
 	if mark == "" {
 		return nil
 	}
@@ -137,7 +137,7 @@ type batch struct {
 	skipped        bool
 }
 
-func landFile(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, s config.Source, r extract.Reader, path, runID string, loadedAt time.Time) (batch, error) {
+func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s config.Source, r extract.Reader, path, runID string, loadedAt time.Time) (batch, error) {
 	ent, err := models.Lookup(s.System, s.Entity)
 	if err != nil {
 		return batch{}, err

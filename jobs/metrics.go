@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Metric is one figure a model's metadata asks every run to report.
@@ -29,7 +29,7 @@ func (r *Result) Metric(name string) float64 {
 }
 
 // measure runs every metric the models declare.
-func measure(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog) ([]Metric, error) {
+func measure(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog) ([]Metric, error) {
 	var out []Metric
 	for _, m := range cat.Models {
 		for _, mt := range m.Meta.Metrics {

@@ -16,7 +16,7 @@ import (
 	"leadmart/models"
 	"leadmart/publish"
 	sqlmodels "leadmart/sql"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Options of one run.
@@ -78,7 +78,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	if err != nil {
 		return res, err
 	}
-	w, err := warehouse.Open(ctx, cfg)
+	w, err := workdb.Open(ctx, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	return res, nil
 }
 
-func runSteps(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, cat *models.Catalog, opt Options, res *Result, log zerolog.Logger) error {
+func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat *models.Catalog, opt Options, res *Result, log zerolog.Logger) error {
 	var err error
 	res.Stages = map[string]time.Duration{}
 	step := func(name string) func() {
@@ -121,7 +121,7 @@ func runSteps(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, c
 		return func() {
 			res.Stages[name] = time.Since(t)
 			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).
-				Int64("peak_rss_mib", warehouse.PeakRSSMiB()).Msg("step done")
+				Int64("peak_rss_mib", workdb.PeakRSSMiB()).Msg("step done")
 		}
 	}
 	done := step("land")

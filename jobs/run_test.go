@@ -11,7 +11,7 @@ import (
 	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 const asOf = "2026-03-31"
@@ -54,7 +54,7 @@ func TestIdempotentRuns(t *testing.T) {
 			t.Errorf("%s changed between identical runs: %s -> %s", table, sum, sums2[table])
 		}
 	}
-	work := filepath.Join(dir, "warehouse", warehouse.WorkFile)
+	work := filepath.Join(dir, "warehouse", workdb.WorkFile)
 	dups := whtest.Query(t, work, "select count(*) - count(distinct (_batch_id, _source_row)), count(*) from raw.crm__lead")
 	if dups[1][0] != "0" || dups[1][1] != "17" {
 		t.Errorf("raw.crm__lead: %s duplicate rows of %s, want 0 of 17", dups[1][0], dups[1][1])
@@ -116,7 +116,7 @@ func TestBadInputKeepsPublication(t *testing.T) {
 			if !bytes.Equal(before, after) {
 				t.Error("the published file changed after a failed run")
 			}
-			runs := whtest.Query(t, filepath.Join(dir, "warehouse", warehouse.WorkFile), "select status, count(*) from ops.runs group by 1 order by 1")
+			runs := whtest.Query(t, filepath.Join(dir, "warehouse", workdb.WorkFile), "select status, count(*) from ops.runs group by 1 order by 1")
 			if len(runs) != 3 || runs[1][0] != "failed" || runs[2][0] != "success" {
 				t.Errorf("ops.runs: got %v, want one failed and one successful run", runs[1:])
 			}
@@ -157,11 +157,11 @@ func TestConcurrentRunIsLocked(t *testing.T) {
 	whtest.MustRun(t, dir, asOf)
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
 	must(t, err)
-	w, err := warehouse.Open(t.Context(), cfg)
+	w, err := workdb.Open(t.Context(), cfg)
 	must(t, err)
 	defer w.Close()
 	_, err = whtest.Run(t, dir, asOf)
-	if !errors.Is(err, warehouse.ErrLocked) {
+	if !errors.Is(err, workdb.ErrLocked) {
 		t.Fatalf("got %v, want ErrLocked", err)
 	}
 }

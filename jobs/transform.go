@@ -15,7 +15,7 @@ import (
 	"leadmart/internal/quote"
 	"leadmart/models"
 	"leadmart/publish"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // ModelResult is one model's build.
@@ -34,7 +34,7 @@ type Params struct {
 
 // Prepare writes cfg.params, the value and classification mappings and the
 // macros: everything the models read besides data.
-func Prepare(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
+func Prepare(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
 	pot := cfg.Potential
 	stmts := []string{
 		paramsTable(runParams(cfg, p)),
@@ -103,7 +103,7 @@ func Prepare(ctx context.Context, w *warehouse.Warehouse, cfg *config.Config, sq
 // catalog: the publication file being built), the published models are
 // created there as mart.<name>, each with a view of its own name in the
 // work database, so that publication copies nothing.
-func Transform(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog, runID, build string, hook publish.Hook, log zerolog.Logger) ([]ModelResult, error) {
+func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID, build string, hook publish.Hook, log zerolog.Logger) ([]ModelResult, error) {
 	var out []ModelResult
 	for _, m := range cat.Models {
 		start := time.Now()
@@ -134,7 +134,7 @@ func Transform(ctx context.Context, w *warehouse.Warehouse, cat *models.Catalog,
 		}
 		// the high-water mark after each model shows which one sets the run's peak
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).
-			Func(warehouse.LogPeakRSS).Msg("built")
+			Func(workdb.LogPeakRSS).Msg("built")
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil

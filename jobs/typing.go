@@ -11,7 +11,7 @@ import (
 	"leadmart/connectors/extract"
 	"leadmart/internal/quote"
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // column is one canonical field with the source column it comes from.
@@ -40,7 +40,7 @@ func isNative(t models.Type, duck string) bool {
 // typedColumns resolves each canonical field to a source column: the mapped
 // one, else a same-named one (ignoring case). A mapped or required column
 // that the file lacks is an error naming the file and the header line.
-func typedColumns(ent models.Entity, s config.Source, cols []warehouse.Column, path string) ([]column, error) {
+func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path string) ([]column, error) {
 	header := make([]string, len(cols))
 	types := map[string]string{}
 	for i, c := range cols {
@@ -144,7 +144,7 @@ func castExpr(t models.Type, v string, d extract.Dialect) string {
 // firstBadValue fails on the first value that is present but does not parse
 // as its canonical type, naming file, line and column. scan reads the raw
 // Parquet with its file_row_number.
-func firstBadValue(ctx context.Context, w *warehouse.Warehouse, scan string, cols []column, path string, headerLines int64, rejects []extract.Reject) error {
+func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols []column, path string, headerLines int64, rejects []extract.Reject) error {
 	var parts []string
 	for _, c := range cols {
 		if c.source == "" || c.native || c.field.Type == models.Text {
@@ -196,7 +196,7 @@ func fileLine(dataRow, headerLines int64, rejects []extract.Reject) int64 {
 // table it lands in, the canonical fields and the expressions that type
 // them. strict makes a present value that does not parse an error, as
 // landing does; the engine baseline types without it.
-func TypedSelect(ctx context.Context, w *warehouse.Warehouse, s config.Source, scan, path string, strict bool) (table string, names, sels []string, err error) {
+func TypedSelect(ctx context.Context, w *workdb.Warehouse, s config.Source, scan, path string, strict bool) (table string, names, sels []string, err error) {
 	ent, err := models.Lookup(s.System, s.Entity)
 	if err != nil {
 		return "", nil, nil, err

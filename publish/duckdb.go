@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"leadmart/internal/quote"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // DuckDBTarget publishes warehouse/leadmart.duckdb: a new versioned file,
@@ -24,7 +24,7 @@ import (
 type DuckDBTarget struct {
 	Keep int
 
-	w                 *warehouse.Warehouse
+	w                 *workdb.Warehouse
 	dir, tmp, version string
 	attached, live    bool
 }
@@ -40,7 +40,7 @@ func (d *DuckDBTarget) versions() string { return filepath.Join(d.dir, "publish"
 
 // Begin creates the run's publication file and attaches it as BuildCatalog.
 // The work database's core and mart schemas then hold views only.
-func (d *DuckDBTarget) Begin(ctx context.Context, w *warehouse.Warehouse, runID string) error {
+func (d *DuckDBTarget) Begin(ctx context.Context, w *workdb.Warehouse, runID string) error {
 	d.w, d.dir = w, w.Dir
 	if err := os.MkdirAll(d.versions(), 0o755); err != nil {
 		return err
@@ -70,7 +70,7 @@ func (d *DuckDBTarget) Begin(ctx context.Context, w *warehouse.Warehouse, runID 
 
 // Prepare completes the file built since Begin: the publication table and
 // every comment in one transaction, a checkpoint, then closed and renamed.
-func (d *DuckDBTarget) Prepare(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
+func (d *DuckDBTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	if !d.attached {
 		return errors.New("the publication file was not begun before the models ran")
 	}
@@ -122,7 +122,7 @@ func (d *DuckDBTarget) Abort() {
 
 // describePublication writes mart.publication and every comment into the
 // file being built, in one transaction: one commit instead of hundreds.
-func describePublication(ctx context.Context, w *warehouse.Warehouse, pub Publication) (err error) {
+func describePublication(ctx context.Context, w *workdb.Warehouse, pub Publication) (err error) {
 	if err := w.Exec(ctx, "begin transaction"); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"leadmart/internal/quote"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // ParquetTarget publishes every table as zstd Parquet under
@@ -62,7 +62,7 @@ func (p *ParquetTarget) Name() string { return "parquet" }
 
 func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
 
-func (p *ParquetTarget) Prepare(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
+func (p *ParquetTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	p.dir = w.Dir
 	if err := os.MkdirAll(p.versions(), 0o755); err != nil {
 		return err

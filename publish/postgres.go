@@ -9,7 +9,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/publish/postgres"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // PostgresTarget publishes into a PostgreSQL schema through publish/postgres.
@@ -26,7 +26,7 @@ var _ Target = (*PostgresTarget)(nil)
 
 func (p *PostgresTarget) Name() string { return "postgres" }
 
-func (p *PostgresTarget) Prepare(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
+func (p *PostgresTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	dsn := os.Getenv(p.Config.DSNEnv)
 	if dsn == "" {
 		return fmt.Errorf("publish.postgres.dsn_env: environment variable %s is empty", p.Config.DSNEnv)

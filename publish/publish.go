@@ -16,7 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"leadmart/models"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // PublishedFile is the DuckDB file BI tools open.
@@ -50,7 +50,7 @@ type Column struct {
 type Target interface {
 	Name() string
 	// Prepare writes the publication without touching what readers see.
-	Prepare(ctx context.Context, w *warehouse.Warehouse, pub Publication) error
+	Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error
 	// Switch makes the prepared publication the live one.
 	Switch(ctx context.Context) error
 	// Abort removes what Prepare wrote; the live publication stays.
@@ -91,7 +91,7 @@ func publicationMeta() (publicationTable, error) {
 
 // writePublicationTable builds cfg.publication in the work database; every
 // target publishes it as publication beside the tables it describes.
-func writePublicationTable(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
+func writePublicationTable(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	meta, err := publicationMeta()
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ type Publisher struct {
 
 // Publish prepares every target, then switches them. A failure before the
 // switch leaves every live publication as it was.
-func (p *Publisher) Publish(ctx context.Context, w *warehouse.Warehouse, pub Publication) error {
+func (p *Publisher) Publish(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	targets, log := p.Targets, p.Log
 	if err := writePublicationTable(ctx, w, pub); err != nil {
 		return fmt.Errorf("record publication: %w", err)
@@ -151,7 +151,7 @@ func (p *Publisher) Publish(ctx context.Context, w *warehouse.Warehouse, pub Pub
 
 // Describe fills in each table's columns from the work database, and its
 // row count from rows (what Transform counted); a table missing there is counted.
-func Describe(ctx context.Context, w *warehouse.Warehouse, ms []models.Model, rows map[string]int64) ([]PublishedTable, error) {
+func Describe(ctx context.Context, w *workdb.Warehouse, ms []models.Model, rows map[string]int64) ([]PublishedTable, error) {
 	var out []PublishedTable
 	for _, m := range ms {
 		t := PublishedTable{Model: m}

@@ -23,7 +23,7 @@ import (
 	"leadmart/internal/demo"
 	"leadmart/jobs"
 	"leadmart/publish"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Exit codes, documented in the README.
@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case errors.Is(err, jobs.ErrChecksFailed):
 		return exitChecks
-	case errors.Is(err, warehouse.ErrLocked):
+	case errors.Is(err, workdb.ErrLocked):
 		return exitLocked
 	case errors.Is(err, jobs.ErrBadInput):
 		return exitBadData

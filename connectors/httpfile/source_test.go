@@ -15,7 +15,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/jobs"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // A semicolon CSV export with a decimal comma behind a URL lands like a
@@ -39,7 +39,7 @@ func TestDownloadLandsLikeAFile(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("LEADMART_TEST_EXPORT_TOKEN", "s3cret")
 
-	run := func(t *testing.T, url string) (*warehouse.Warehouse, jobs.LandStats, error) {
+	run := func(t *testing.T, url string) (*workdb.Warehouse, jobs.LandStats, error) {
 		dir := t.TempDir()
 		cfg, err := config.Parse([]byte(`version: 1
 sources:
@@ -54,7 +54,7 @@ sources:
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		w, err := warehouse.Open(ctx, cfg)
+		w, err := workdb.Open(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,7 @@ import (
 	"leadmart/jobs"
 	"leadmart/models"
 	sqlmodels "leadmart/sql"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // Baseline runs the same SQL models over the same extracts as one plain
@@ -44,7 +44,7 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 		return 0, nil, err
 	}
 	defer os.RemoveAll(dir)
-	w, err := warehouse.OpenPlain(ctx, cfg, filepath.Join(dir, warehouse.WorkFile))
+	w, err := workdb.OpenPlain(ctx, cfg, filepath.Join(dir, workdb.WorkFile))
 	if err != nil {
 		return 0, nil, err
 	}

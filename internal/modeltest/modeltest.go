@@ -26,12 +26,12 @@ import (
 	"leadmart/jobs"
 	"leadmart/models"
 	sqlmodels "leadmart/sql"
-	"leadmart/warehouse"
+	"leadmart/workdb"
 )
 
 // DB is one in-memory warehouse with the run parameters of a config.
 type DB struct {
-	W     *warehouse.Warehouse
+	W     *workdb.Warehouse
 	Cat   *models.Catalog
 	cfg   *config.Config
 	built map[string]bool // models built or given
@@ -44,7 +44,7 @@ func Open(t testing.TB, cfg *config.Config, asOf string) *DB {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	w, err := warehouse.OpenPlain(ctx, cfg, ":memory:")
+	w, err := workdb.OpenPlain(ctx, cfg, ":memory:")
 	if err != nil {
 		t.Fatalf("open in-memory warehouse: %v", err)
 	}

@@ -1,7 +1,7 @@
-// Package warehouse is the work database a run builds in: one DuckDB
+// Package workdb is the work database a run builds in: one DuckDB
 // session under the warehouse folder's lock, the ops and raw schemas, and
 // the small query helpers every stage uses.
-package warehouse
+package workdb
 
 import (
 	"context"
