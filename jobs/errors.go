@@ -1,5 +1,5 @@
-// Package jobs holds the pipeline steps (land -> transform -> check ->
-// publish) and the run that chains them.
+// Package jobs holds the stages of a run (land, type, transform, check) and
+// their order; the work database is workdb, publication is publish.
 package jobs
 
 import "errors"
