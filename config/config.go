@@ -26,6 +26,11 @@ import (
 	"leadmart/models"
 )
 
+// ErrInvalid marks a configuration that cannot be used as written: a key
+// that is unknown or out of range, or a mapping that does not fit its
+// source. cmd/leadmart exits 6 on it.
+var ErrInvalid = errors.New("invalid configuration")
+
 // CurrentVersion is the only config version this build understands.
 const CurrentVersion = 1
 
@@ -122,11 +127,15 @@ type Source struct {
 	// CSV is the dialect of csv files, and of text values of every kind
 	// (decimal comma, date and timestamp formats).
 	CSV extract.Dialect `yaml:"csv"`
-	// Columns maps canonical field -> source column. Fields not listed are taken
-	// from a same-named source column when there is one.
-	Columns map[string]string `yaml:"columns"`
+	// Columns maps canonical field -> a source column, a constant or an SQL
+	// expression (FieldMap). Fields not listed are taken from a same-named
+	// source column when there is one.
+	Columns map[string]FieldMap `yaml:"columns"`
 	// Values maps, per canonical field, source values to canonical values
-	// (e.g. status: {Neu: lead}). Matching ignores case and surrounding spaces.
+	// (e.g. status: {Neu: lead}, is_won: {Won: true}). Matching ignores case
+	// and surrounding spaces; the key "" maps an empty or missing value. A
+	// value without a key passes through. Targets are canonical values of
+	// the field's type; "" maps to NULL.
 	Values map[string]map[string]string `yaml:"values"`
 	// SourceSystem tags every row, so that several CRMs or ERPs can be unioned.
 	// Default: the system.
@@ -152,7 +161,11 @@ func (s Source) SourceColumns() []string {
 	}
 	cols := make([]string, 0, len(ent.Fields))
 	for _, f := range ent.Fields {
-		cols = append(cols, cmp.Or(s.Columns[f.Name], f.Name))
+		m, ok := s.Columns[f.Name]
+		if ok && m.Kind() != "column" {
+			continue
+		}
+		cols = append(cols, cmp.Or(m.Column, f.Name))
 	}
 	return cols
 }
@@ -299,12 +312,12 @@ func Parse(b []byte, baseDir string) (*Config, error) {
 	dec.KnownFields(true)
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
+		return nil, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
 	}
 	c.baseDir = baseDir
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w:\n%w", ErrInvalid, err)
 	}
 	return &c, nil
 }
@@ -436,26 +449,10 @@ func (c *Config) Validate() error {
 		if len([]rune(s.CSV.Delimiter)) != 1 {
 			bad("%s.csv.delimiter: must be one character, got %q", at, s.CSV.Delimiter)
 		}
-		for _, field := range slices.Sorted(maps.Keys(s.Columns)) {
-			if _, ok := e.Field(field); !ok {
-				bad("%s.columns: %s.%s has no field %q", at, s.System, s.Entity, field)
-			}
-		}
-		for _, field := range slices.Sorted(maps.Keys(s.Values)) {
-			if _, ok := e.Field(field); !ok {
-				bad("%s.values: %s.%s has no field %q", at, s.System, s.Entity, field)
-			}
-			if field == "status" && (s.Entity == "lead" || s.Entity == "lead_status_history") {
-				for _, from := range slices.Sorted(maps.Keys(s.Values[field])) {
-					if to := s.Values[field][from]; !stages[to] {
-						bad("%s.values.status.%s: unknown stage %q (known: lead, mql, sql, opportunity, won, lost, disqualified)", at, from, to)
-					}
-				}
-			}
-		}
+		validateMapping(at, s, e, bad)
 		for _, k := range s.PrimaryKey {
 			if _, ok := e.Field(k); !ok {
-				bad("%s.primary_key: %s.%s has no field %q", at, s.System, s.Entity, k)
+				bad("%s.primary_key: %s.%s has no field %q%s", at, s.System, s.Entity, k, closest(k, e.FieldNames()))
 			}
 		}
 	}

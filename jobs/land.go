@@ -170,11 +170,13 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	if err != nil {
 		return b, fmt.Errorf("%w: source %s: read %s: %v", ErrBadInput, s.Name, path, err)
 	}
-	header, err := w.Columns(ctx, fmt.Sprintf("read_parquet(%s)", quote.Lit(dst+".tmp")))
+	// The folder's load_date=... is not a column of the file.
+	tmpScan := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", quote.Lit(dst+".tmp"))
+	header, err := w.Columns(ctx, tmpScan)
 	if err != nil {
 		return b, fmt.Errorf("read raw parquet %s: %w", rel, err)
 	}
-	exprs, err := typedColumns(ent, s, header, path)
+	exprs, err := typedColumns(ent, s, header, path, exprTypes(ctx, w, tmpScan))
 	if err != nil {
 		return b, err
 	}
@@ -182,7 +184,7 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 		return b, err
 	}
 	// Parquet keeps the file's row order: file_row_number + 1 is the data row.
-	scan := fmt.Sprintf("read_parquet(%s, file_row_number = true)", quote.Lit(dst))
+	scan := fmt.Sprintf("read_parquet(%s, file_row_number = true, hive_partitioning = false)", quote.Lit(dst))
 
 	names, sels := selectList(exprs, true)
 	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")

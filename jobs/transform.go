@@ -32,7 +32,7 @@ type Params struct {
 	AsOf  time.Time
 }
 
-// Prepare writes cfg.params, the value and classification mappings and the
+// Prepare writes cfg.params, the classification mappings and the
 // macros: everything the models read besides data.
 func Prepare(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, sqlFS fs.FS, p Params) error {
 	pot := cfg.Potential
@@ -40,23 +40,10 @@ func Prepare(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, sqlFS
 		paramsTable(runParams(cfg, p)),
 		// quantile functions take constants only: getvariable folds at bind time
 		fmt.Sprintf("set variable peer_quantile = %v::double", pot.PeerQuantile),
-		"create or replace table cfg.value_map (source varchar, field varchar, from_value varchar, to_value varchar)",
 		"create or replace table cfg.channel_class (channel varchar, channel_class varchar)",
 		"create or replace table cfg.maturity_factors (factor integer, factor_name varchar, weight double)",
 		"create or replace table cfg.entity_fields (system varchar, entity varchar, field varchar, field_type varchar, is_required boolean, is_key boolean, is_personal boolean)",
 		"create or replace table cfg.customer_facing (activity_type varchar, is_customer_facing boolean)",
-	}
-	var vm []string
-	for _, s := range cfg.Sources {
-		for _, field := range slices.Sorted(maps.Keys(s.Values)) {
-			for _, from := range slices.Sorted(maps.Keys(s.Values[field])) {
-				vm = append(vm, fmt.Sprintf("(%s, %s, %s, %s)", quote.Lit(s.Name), quote.Lit(field),
-					quote.Lit(strings.ToLower(strings.TrimSpace(from))), quote.Lit(s.Values[field][from])))
-			}
-		}
-	}
-	if len(vm) > 0 {
-		stmts = append(stmts, "insert into cfg.value_map values "+strings.Join(vm, ", "))
 	}
 	var cc []string
 	for _, ch := range slices.Sorted(maps.Keys(cfg.Mappings.ChannelClass)) {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 
 	"leadmart/config"
 	"leadmart/connectors/extract"
@@ -14,13 +17,13 @@ import (
 	"leadmart/workdb"
 )
 
-// column is one canonical field with the source column it comes from.
+// column is one canonical field with where it comes from and how it is typed.
 type column struct {
 	field  models.Field
-	source string // "" when the source does not provide it
-	text   string // the source value as trimmed text, NULL when empty
-	typed  string // the value cast to the canonical type
-	native bool   // the source column has a type that casts to the canonical one without loss or failure
+	source string // the source column, "" when the field is a constant, an expression or not provided
+	text   string // the value as trimmed text, NULL when empty, before values are mapped
+	typed  string // the value mapped and cast to the canonical type
+	bad    string // true for a present value that does not parse; "" when none can fail
 }
 
 // nativeTypes are the DuckDB types that cast to each canonical type without
@@ -37,10 +40,15 @@ func isNative(t models.Type, duck string) bool {
 	return slices.Contains(nativeTypes[t], duck) || (t == models.Decimal && strings.HasPrefix(duck, "DECIMAL"))
 }
 
-// typedColumns resolves each canonical field to a source column: the mapped
-// one, else a same-named one (ignoring case). A mapped or required column
-// that the file lacks is an error naming the file and the header line.
-func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path string) ([]column, error) {
+// typeOf is the DuckDB type of an expression over the extract's columns.
+type typeOf func(expr string) (string, error)
+
+// typedColumns resolves each canonical field to what the source maps it to
+// (a column, a constant or an expression), else a same-named column
+// (ignoring case), and types it after its values are mapped. A mapped or
+// required column that the file lacks, and an expression that does not
+// bind, are errors naming the source, the field and the file.
+func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path string, exprType typeOf) ([]column, error) {
 	header := make([]string, len(cols))
 	types := map[string]string{}
 	for i, c := range cols {
@@ -62,28 +70,116 @@ func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path
 	var out []column
 	for _, f := range ent.Fields {
 		c := column{field: f}
-		if mapped, ok := s.Columns[f.Name]; ok {
-			if c.source = find(mapped); c.source == "" {
-				return nil, fmt.Errorf("%w: %s line 1 (header): column %q (mapped to %s.%s.%s) not found; the file has %s",
-					ErrBadInput, path, mapped, ent.System, ent.Name, f.Name, headerList(header))
+		var expr, duckType string
+		m, mapped := s.Columns[f.Name]
+		switch {
+		case mapped && m.Value != nil:
+			c.text = quote.Lit(*m.Value)
+			c.typed = canonicalLiteral(f.Type, *m.Value)
+			out = append(out, c)
+			continue
+		case mapped && m.SQL != "":
+			t, err := exprType(m.SQL)
+			if err != nil {
+				return nil, fmt.Errorf("%w: source %s, field %s: expression %s does not fit %s: %v",
+					config.ErrInvalid, s.Name, f.Name, m.SQL, path, firstLine(err))
 			}
-		} else if c.source = find(f.Name); c.source == "" && f.Required {
-			return nil, fmt.Errorf("%w: %s line 1 (header): required column %q (%s.%s.%s) not found and not mapped; the file has %s",
-				ErrBadInput, path, f.Name, ent.System, ent.Name, f.Name, headerList(header))
+			expr, duckType = "("+m.SQL+")", t
+		case mapped:
+			if c.source = find(m.Column); c.source == "" {
+				return nil, fmt.Errorf("%w: source %s, field %s: %s line 1 (header): column %q not found%s; the file has %s",
+					ErrBadInput, s.Name, f.Name, path, m.Column, suggest(m.Column, header), headerList(header))
+			}
+		default:
+			if c.source = find(f.Name); c.source == "" && f.Required {
+				return nil, fmt.Errorf("%w: source %s, field %s: %s line 1 (header): required column %q not found and not mapped; the file has %s",
+					ErrBadInput, s.Name, f.Name, path, f.Name, headerList(header))
+			}
 		}
-		if c.source == "" {
+		if c.source != "" {
+			expr, duckType = quote.Ident(c.source), types[c.source]
+		}
+		values := s.Values[f.Name]
+		switch {
+		case expr == "" && len(values) == 0:
 			c.text, c.typed = "null", "null::"+f.Type.SQLType()
-		} else if isNative(f.Type, types[c.source]) {
-			c.native = true
-			c.text = quote.Ident(c.source)
-			c.typed = fmt.Sprintf("cast(%s as %s)", quote.Ident(c.source), f.Type.SQLType())
-		} else {
-			c.text = fmt.Sprintf("nullif(trim(cast(%s as varchar)), '')", quote.Ident(c.source))
-			c.typed = castExpr(f.Type, c.text, s.CSV)
+		case expr == "":
+			return nil, fmt.Errorf("%w: source %s, field %s: values are mapped but %s has no column for the field (the file has %s)",
+				config.ErrInvalid, s.Name, f.Name, path, headerList(header))
+		case len(values) == 0 && isNative(f.Type, duckType):
+			c.text = expr
+			c.typed = fmt.Sprintf("cast(%s as %s)", expr, f.Type.SQLType())
+		default:
+			c.text = fmt.Sprintf("nullif(trim(cast(%s as varchar)), '')", expr)
+			cast := castExpr(f.Type, c.text, s.CSV)
+			if isNative(f.Type, duckType) {
+				cast = fmt.Sprintf("cast(%s as %s)", expr, f.Type.SQLType())
+			} else if f.Type != models.Text {
+				c.bad = fmt.Sprintf("%s is not null and %s is null", c.text, cast)
+			}
+			c.typed = cast
+			if len(values) > 0 {
+				c.typed, c.bad = mapValues(c.text, cast, c.bad, f.Type, values)
+			}
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// mapValues puts the values map in front of the cast: a mapped value
+// becomes its canonical target, the key "" catches an empty or missing
+// value, and the others are cast as they are. A mapped value cannot be bad.
+func mapValues(text, cast, bad string, t models.Type, values map[string]string) (typed, badAfter string) {
+	var whens, keys []string
+	for _, from := range slices.Sorted(maps.Keys(values)) {
+		key := strings.ToLower(strings.TrimSpace(from))
+		target := canonicalLiteral(t, values[from])
+		if key == "" {
+			whens = append(whens, fmt.Sprintf("when %s is null then %s", text, target))
+			continue
+		}
+		keys = append(keys, quote.Lit(key))
+		whens = append(whens, fmt.Sprintf("when lower(%s) = %s then %s", text, quote.Lit(key), target))
+	}
+	typed = fmt.Sprintf("case %s else %s end", strings.Join(whens, " "), cast)
+	if bad != "" && len(keys) > 0 {
+		bad = fmt.Sprintf("%s and lower(%s) not in (%s)", bad, text, strings.Join(keys, ", "))
+	}
+	return typed, bad
+}
+
+// canonicalLiteral is a canonical config value (validated by
+// config.Canonical) as a typed SQL literal; "" is NULL.
+func canonicalLiteral(t models.Type, v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "null::" + t.SQLType()
+	}
+	if t == models.Text {
+		return quote.Lit(v)
+	}
+	return fmt.Sprintf("cast(%s as %s)", quote.Lit(v), t.SQLType())
+}
+
+// suggest names the header column closest to a missing one, if any is close.
+func suggest(name string, header []string) string {
+	best, bestD := "", len(name)/2+1
+	for _, h := range header {
+		if d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(h)); d < bestD {
+			best, bestD = h, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// firstLine is an error's first line: DuckDB appends a caret diagram.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
 
 func headerList(h []string) string {
@@ -105,10 +201,10 @@ const badValueMarker = "leadmart: unparsable value"
 // strict is the typed expression that raises an error instead of NULL when
 // a present value does not parse.
 func (c column) strict() string {
-	if c.source == "" || c.native || c.field.Type == models.Text {
+	if c.bad == "" {
 		return c.typed
 	}
-	return fmt.Sprintf("coalesce(%s, case when %s is not null then error(%s) end)", c.typed, c.text, quote.Lit(badValueMarker))
+	return fmt.Sprintf("coalesce(%s, case when %s then error(%s) end)", c.typed, c.bad, quote.Lit(badValueMarker))
 }
 
 // castExpr types trimmed source text v under the source's dialect. A value
@@ -147,11 +243,15 @@ func castExpr(t models.Type, v string, d extract.Dialect) string {
 func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols []column, path string, headerLines int64, rejects []extract.Reject) error {
 	var parts []string
 	for _, c := range cols {
-		if c.source == "" || c.native || c.field.Type == models.Text {
+		if c.bad == "" {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("select file_row_number + 1 as data_row, %s as col, %s as field, %s as val from %s where %s is not null and %s is null",
-			quote.Lit(c.source), quote.Lit(string(c.field.Name)), c.text, scan, c.text, c.typed))
+		col := c.source
+		if col == "" {
+			col = "expression of " + c.field.Name
+		}
+		parts = append(parts, fmt.Sprintf("select file_row_number + 1 as data_row, %s as col, %s as field, %s as val from %s where %s",
+			quote.Lit(col), quote.Lit(c.field.Name), c.text, scan, c.bad))
 	}
 	if len(parts) == 0 {
 		return nil
@@ -205,12 +305,23 @@ func TypedSelect(ctx context.Context, w *workdb.Warehouse, s config.Source, scan
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cols, err := typedColumns(ent, s, header, path)
+	cols, err := typedColumns(ent, s, header, path, exprTypes(ctx, w, scan))
 	if err != nil {
 		return "", nil, nil, err
 	}
 	names, sels = selectList(cols, strict)
 	return ent.RawTable(), names, sels, nil
+}
+
+// exprTypes types expressions over scan without reading its rows.
+func exprTypes(ctx context.Context, w *workdb.Warehouse, scan string) typeOf {
+	return func(expr string) (string, error) {
+		cols, err := w.Columns(ctx, fmt.Sprintf("(select (%s) as v from %s limit 0)", expr, scan))
+		if err != nil {
+			return "", err
+		}
+		return cols[0].Type, nil
+	}
 }
 
 // selectList names each column's field and its typed expression.

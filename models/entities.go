@@ -67,6 +67,15 @@ func (e Entity) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+// FieldNames lists the entity's fields in declaration order.
+func (e Entity) FieldNames() []string {
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
 func f(name string, t Type) Field   { return Field{Name: name, Type: t} }
 func req(name string, t Type) Field { return Field{Name: name, Type: t, Required: true} }
 func pii(name string) Field         { return Field{Name: name, Type: Text, Personal: true} }

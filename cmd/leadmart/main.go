@@ -34,6 +34,7 @@ const (
 	exitChecks  = 3
 	exitLocked  = 4
 	exitBadData = 5
+	exitConfig  = 6
 )
 
 const usage = `leadmart: a batch warehouse for B2B lead management
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitLocked
 	case errors.Is(err, jobs.ErrBadInput):
 		return exitBadData
+	case errors.Is(err, config.ErrInvalid):
+		return exitConfig
 	}
 	return exitFailed
 }

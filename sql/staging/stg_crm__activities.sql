@@ -17,10 +17,8 @@ deduped as (
 mapped as (
     select
         a.*,
-        coalesce(type_map.to_value, lower(a.type)) as activity_type
+        lower(a.type) as activity_type
     from deduped as a
-    left join cfg.value_map as type_map
-        on type_map.source = a._source and type_map.field = 'type' and type_map.from_value = lower(a.type)
 ),
 
 final as (

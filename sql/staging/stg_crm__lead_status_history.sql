@@ -18,11 +18,9 @@ final as (
     select
         h.lead_id,
         h.entered_at,
-        coalesce(status_map.to_value, lower(h.status)) as stage,
+        lower(h.status) as stage,
         h.source_system
     from deduped as h
-    left join cfg.value_map as status_map
-        on status_map.source = h._source and status_map.field = 'status' and status_map.from_value = lower(h.status)
 )
 
 select * from final

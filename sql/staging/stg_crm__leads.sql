@@ -27,13 +27,13 @@ final as (
     select
         l.lead_id,
         l.created_at,
-        coalesce(channel_map.to_value, lower(l.channel)) as channel,
+        lower(l.channel) as channel,
         l.campaign_id,
         l.company_name,
         lower(l.industry) as industry,
         l.employees,
         l.account_id,
-        coalesce(status_map.to_value, lower(l.status)) as status,
+        lower(l.status) as status,
         l.owner_rep_id,
         l.converted_at,
         l.opportunity_id,
@@ -41,10 +41,6 @@ final as (
         l.updated_at,
         l.source_system
     from latest as l
-    left join cfg.value_map as status_map
-        on status_map.source = l._source and status_map.field = 'status' and status_map.from_value = lower(l.status)
-    left join cfg.value_map as channel_map
-        on channel_map.source = l._source and channel_map.field = 'channel' and channel_map.from_value = lower(l.channel)
 )
 
 select * from final
