@@ -24,6 +24,9 @@ type Options struct {
 	// AsOf is the date everything is computed as of. Zero: yesterday in the
 	// configured time zone.
 	AsOf time.Time
+	// AsOfData computes as of the newest business date in the landed data
+	// (at most yesterday) instead of AsOf.
+	AsOfData bool
 	// SQL holds the models. Nil: the embedded ones.
 	SQL fs.FS
 	Log zerolog.Logger
@@ -39,7 +42,12 @@ type Result struct {
 	Models []ModelResult
 	Checks []CheckResult
 	// Metrics are the figures the models' metadata asks every run to report.
-	Metrics   []Metric
+	Metrics []Metric
+	// Data is the span of business dates in the landed data.
+	Data DataRange
+	// Warnings are what the run noticed that makes figures doubtful, e.g.
+	// a KPI window that holds none of the data. The run still publishes.
+	Warnings  []string
 	Published string
 	Tables    []ModelResult // the published tables, their rows and build time
 	// Stages times land, transform (and within it staging, core and marts),
@@ -132,6 +140,17 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if err := w.AfterLanding(ctx); err != nil {
 		return err
 	}
+	if res.Data, err = dataRange(ctx, w); err != nil {
+		return err
+	}
+	if opt.AsOfData {
+		res.AsOf = asOfFromData(res.Data, res.AsOf)
+		log = log.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
+		log.Info().Str("data_first", res.Data.First.Format(time.DateOnly)).Str("data_last", res.Data.Last.Format(time.DateOnly)).Msg("as of the newest data date")
+		if err := w.Exec(ctx, "update ops.runs set as_of = ? where run_id = ?", res.AsOf, res.RunID); err != nil {
+			return fmt.Errorf("record run: %w", err)
+		}
+	}
 	if err := Prepare(ctx, w, cfg, opt.SQL, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
@@ -145,6 +164,14 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	}()
 	if err := file.Begin(ctx, w, res.RunID); err != nil {
 		return fmt.Errorf("begin %s publication: %w", file.Name(), err)
+	}
+	var historyStart time.Time
+	if err := w.QueryRow(ctx, "select history_start from cfg.params").Scan(&historyStart); err != nil {
+		return fmt.Errorf("read the KPI window: %w", err)
+	}
+	if msg := windowWarning(res.Data, historyStart, res.AsOf); msg != "" {
+		res.Warnings = append(res.Warnings, msg)
+		log.Warn().Msg(msg)
 	}
 	done = step("transform")
 	if res.Models, err = Transform(ctx, w, cat, res.RunID, publish.BuildCatalog, opt.Hooks.Stage, log); err != nil {

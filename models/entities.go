@@ -52,6 +52,9 @@ type Entity struct {
 	Name   string
 	Key    []string
 	Fields []Field
+	// Dated are the fields that date a business event (a lead created, an
+	// invoice issued): how far they reach is how far the data reaches.
+	Dated []string
 }
 
 // RawTable is the name of the entity's table in the DuckDB raw schema.
@@ -96,23 +99,23 @@ var entities = []Entity{
 	{System: "crm", Name: "lead", Key: []string{"lead_id"}, Fields: []Field{
 		req("lead_id", Text), req("created_at", Timestamp), f("channel", Text), f("campaign_id", Text),
 		f("company_name", Text), f("industry", Text), f("employees", Int), f("account_id", Text),
-		f("status", Text), f("owner_rep_id", Text), f("converted_at", Timestamp), f("opportunity_id", Text),
+		f("status", Text), f("status_at", Timestamp), f("owner_rep_id", Text), f("converted_at", Timestamp), f("opportunity_id", Text),
 		f("disqualified_reason", Text), f("updated_at", Timestamp),
-	}},
+	}, Dated: []string{"created_at"}},
 	{System: "crm", Name: "lead_status_history", Key: []string{"lead_id", "entered_at"}, Fields: []Field{
 		req("lead_id", Text), req("entered_at", Timestamp), req("status", Text),
-	}},
+	}, Dated: []string{"entered_at"}},
 	{System: "crm", Name: "opportunity", Key: []string{"opportunity_id"}, Fields: []Field{
 		req("opportunity_id", Text), f("account_id", Text), f("lead_id", Text), req("created_at", Timestamp),
 		f("stage", Text), f("amount", Decimal), f("currency", Text), f("probability", Decimal),
 		f("expected_close_date", Date), f("closed_at", Timestamp), f("is_won", Bool), f("is_closed", Bool),
-		f("owner_rep_id", Text), f("type", Text), f("updated_at", Timestamp),
-	}},
+		f("owner_rep_id", Text), f("type", Text), f("product", Text), f("updated_at", Timestamp),
+	}, Dated: []string{"created_at", "closed_at"}},
 	{System: "crm", Name: "activity", Key: []string{"activity_id"}, Fields: []Field{
 		req("activity_id", Text), req("type", Text), f("rep_id", Text), f("account_id", Text),
 		f("lead_id", Text), req("occurred_at", Timestamp), f("duration_minutes", Int),
 		f("is_customer_facing", Bool), f("is_automated", Bool), f("logged_at", Timestamp),
-	}},
+	}, Dated: []string{"occurred_at"}},
 	{System: "crm", Name: "campaign", Key: []string{"campaign_id"}, Fields: []Field{
 		req("campaign_id", Text), f("name", Text), f("channel", Text), f("cost", Decimal),
 		f("currency", Text), f("started_at", Timestamp), f("ended_at", Timestamp),
@@ -129,7 +132,7 @@ var entities = []Entity{
 		req("invoice_id", Text), req("line_no", Int), req("customer_no", Text), req("invoice_date", Date),
 		f("product_group", Text), req("net_revenue", Decimal), f("contribution_margin", Decimal),
 		f("currency", Text), f("business_unit", Text),
-	}},
+	}, Dated: []string{"invoice_date"}},
 	{System: "erp", Name: "sales_cost", Key: []string{"business_unit", "month", "cost_type"}, Fields: []Field{
 		req("business_unit", Text), req("month", Date), req("cost_type", Text), req("amount", Decimal),
 		f("currency", Text),

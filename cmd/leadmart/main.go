@@ -136,7 +136,7 @@ func cmdDemo(args []string, stdout io.Writer) error {
 func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
-	asOf := fs.String("as-of", "", "compute everything as of this date, YYYY-MM-DD (default: yesterday)")
+	asOf := fs.String("as-of", "", "compute everything as of this date, YYYY-MM-DD, or \"data\": the newest date in the landed data (default: yesterday)")
 	verbose := fs.Bool("v", false, "log every model")
 	summary := fs.String("summary-json", "", "also write the run's summary as JSON to this file (for benchmarks)")
 	if err := fs.Parse(args); err != nil {
@@ -146,10 +146,12 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 		log = log.Level(zerolog.InfoLevel)
 	}
 	opt := jobs.Options{Log: log}
-	if *asOf != "" {
+	if *asOf == "data" {
+		opt.AsOfData = true
+	} else if *asOf != "" {
 		d, err := time.Parse(time.DateOnly, *asOf)
 		if err != nil {
-			return fmt.Errorf("%w: --as-of: want YYYY-MM-DD, got %q", errUsage, *asOf)
+			return fmt.Errorf("%w: --as-of: want YYYY-MM-DD or data, got %q", errUsage, *asOf)
 		}
 		opt.AsOf = d
 	}
@@ -216,6 +218,12 @@ func printSummary(w io.Writer, res *jobs.Result) {
 		} else {
 			fmt.Fprintf(w, "%s: %g %s (%s)\n", m.Label, m.Value, m.Of, m.Model)
 		}
+	}
+	if !res.Data.Empty() {
+		fmt.Fprintf(w, "data: %s to %s\n", res.Data.First.Format(time.DateOnly), res.Data.Last.Format(time.DateOnly))
+	}
+	for _, msg := range res.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", msg)
 	}
 	fmt.Fprintf(w, "published %s:\n", res.Published)
 	for _, t := range res.Tables {

@@ -35,32 +35,60 @@ params as (
     select * from cfg.params
 ),
 
--- The first time each lead entered each stage, from the status history.
-stage_history as (
+accounts as (
+    select * from staging.stg_crm__accounts
+),
+
+-- Every place that tells when a lead entered a stage
+-- (docs/kpis.md#where-stage-times-come-from): its status history, its own
+-- status with the status date, and its opportunities (created: opportunity;
+-- closed: won or lost).
+stage_events as (
+    select * from (
+    select lead_id, stage, entered_at from history
+    union all
+    select lead_id, status, status_at from leads where status is not null and status_at is not null
+    union all
+    select lead_id, 'lead', created_at from leads
+    union all
+    select lead_id, 'opportunity', created_at from opportunities where lead_id is not null
+    union all
+    select lead_id, outcome, closed_at from opportunities
+    where lead_id is not null and outcome in ('won', 'lost') and closed_at is not null
+    union all
+    select lead_id, 'opportunity', converted_at from leads where converted_at is not null
+    )
+    where entered_at < (select as_of_end from params)
+),
+
+-- A lead has one final outcome: the latest of its won, lost and
+-- disqualified entries; at the same instant won beats lost beats
+-- disqualified. Its time is the first entry into that outcome.
+final_outcome as (
     select
         lead_id,
-        min(entered_at) filter (where stage = 'mql') as mql_entered_at,
-        min(entered_at) filter (where stage = 'sql') as sql_entered_at,
-        min(entered_at) filter (where stage = 'opportunity') as opportunity_entered_at,
-        min(entered_at) filter (where stage = 'won') as won_entered_at,
-        min(entered_at) filter (where stage = 'lost') as lost_entered_at,
-        min(entered_at) filter (where stage = 'disqualified') as disqualified_entered_at,
-        arg_max(stage, entered_at) as last_stage
-    from history
+        arg_max(stage, (entered_at, case stage when 'won' then 3 when 'lost' then 2 else 1 end)) as outcome
+    from stage_events
+    where stage in ('won', 'lost', 'disqualified')
     group by lead_id
 ),
 
--- The lead's opportunity also tells when it became one and how it closed,
--- for CRMs whose history stops at conversion.
-lead_opportunity as (
+-- The first time each lead entered each stage; outcomes other than the
+-- final one are dropped.
+stage_history as (
     select
-        lead_id,
-        min(created_at) as opportunity_created_at,
-        min(closed_at) filter (where is_won) as won_closed_at,
-        min(closed_at) filter (where is_closed and not is_won) as lost_closed_at
-    from opportunities
-    where lead_id is not null
-    group by lead_id
+        e.lead_id,
+        min(e.entered_at) filter (where e.stage = 'mql') as mql_entered_at,
+        min(e.entered_at) filter (where e.stage = 'sql') as sql_entered_at,
+        min(e.entered_at) filter (where e.stage = 'opportunity') as opportunity_entered_at,
+        min(e.entered_at) filter (where e.stage = 'won' and o.outcome = 'won') as won_entered_at,
+        min(e.entered_at) filter (where e.stage = 'lost' and o.outcome = 'lost') as lost_entered_at,
+        min(e.entered_at) filter (where e.stage = 'disqualified' and o.outcome = 'disqualified') as disqualified_entered_at,
+        arg_max(e.stage, (e.entered_at, case e.stage when 'won' then 3 when 'lost' then 2 when 'disqualified' then 1 else 0 end))
+            filter (where e.stage not in ('lead', 'won', 'lost', 'disqualified') or e.stage = o.outcome) as last_stage
+    from stage_events as e
+    left join final_outcome as o on o.lead_id = e.lead_id
+    group by e.lead_id
 ),
 
 -- Lead response time: the first customer-facing, non-automated activity on the lead.
@@ -117,16 +145,17 @@ lead_potential as (
 stages as (
     select
         l.*,
-        coalesce(h.won_entered_at, o.won_closed_at) as won_at,
-        coalesce(h.lost_entered_at, o.lost_closed_at) as lost_at,
+        coalesce(l.industry, a.industry) as lead_industry,
+        h.won_entered_at as won_at,
+        h.lost_entered_at as lost_at,
         h.disqualified_entered_at as disqualified_at,
         h.mql_entered_at,
         h.sql_entered_at,
-        coalesce(h.opportunity_entered_at, o.opportunity_created_at, l.converted_at) as opportunity_entered_at,
+        h.opportunity_entered_at,
         h.last_stage
     from leads as l
     left join stage_history as h on h.lead_id = l.lead_id
-    left join lead_opportunity as o on o.lead_id = l.lead_id
+    left join accounts as a on a.account_id = l.account_id
 ),
 
 -- A lead that skips a stage passed it at the time of the next stage it reached.
@@ -154,7 +183,7 @@ final as (
         b.campaign_id,
         b.owner_rep_id,
         coalesce(r.business_unit, 'unassigned') as business_unit,
-        b.industry,
+        b.lead_industry as industry,
         b.employees,
         cfg.size_class(b.employees) as size_class,
         lp.potential_revenue,
@@ -165,6 +194,15 @@ final as (
         coalesce(b.mql_entered_at, b.sql_at) as mql_at,
         b.sql_at,
         b.opportunity_at,
+        b.mql_entered_at is not null as mql_observed,
+        b.sql_entered_at is not null as sql_observed,
+        b.opportunity_entered_at is not null as opportunity_observed,
+        case
+            when b.won_at is not null then 'won'
+            when b.lost_at is not null then 'lost'
+            when b.disqualified_at is not null then 'disqualified'
+            else 'open'
+        end as outcome,
         b.won_at,
         b.lost_at,
         b.disqualified_at,

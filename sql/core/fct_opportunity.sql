@@ -12,6 +12,10 @@ reps as (
     select * from staging.stg_crm__reps
 ),
 
+accounts as (
+    select * from staging.stg_crm__accounts
+),
+
 params as (
     select * from cfg.params
 ),
@@ -39,7 +43,11 @@ final as (
         c.closed_at,
         c.is_closed,
         c.is_won,
+        c.outcome,
+        c.stage,
         c.closed_stage,
+        c.product,
+        a.industry,
         c.currency,
         c.fx_rate,
         c.amount,
@@ -48,6 +56,7 @@ final as (
         case when not c.is_closed then c.amount * c.fx_rate * coalesce(c.probability, 0) end as weighted_amount_rc
     from converted as c
     left join reps as r on r.rep_id = c.owner_rep_id
+    left join accounts as a on a.account_id = c.account_id
 )
 
 select * from final

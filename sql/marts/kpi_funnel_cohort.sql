@@ -30,15 +30,19 @@ cohorts as (
         count(*) filter (where won_at < created_at + interval 90 day) as reached_won_90d,
         count(*) filter (where won_at < created_at + interval 180 day) as reached_won_180d,
         count(won_at) as reached_won_to_date,
-        -- velocity: days between consecutive stages, for the leads that reached both
-        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.5) as days_lead_mql_p50,
-        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.75) as days_lead_mql_p75,
-        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.5) as days_mql_sql_p50,
-        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.75) as days_mql_sql_p75,
-        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.5) as days_sql_opportunity_p50,
-        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.75) as days_sql_opportunity_p75,
-        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.5) as days_opportunity_won_p50,
-        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.75) as days_opportunity_won_p75
+        -- velocity: days between consecutive stages, only for the leads whose
+        -- times for both stages were recorded (a skipped stage has no duration)
+        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.5) filter (where mql_observed) as days_lead_mql_p50,
+        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.75) filter (where mql_observed) as days_lead_mql_p75,
+        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.5) filter (where mql_observed and sql_observed) as days_mql_sql_p50,
+        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.75) filter (where mql_observed and sql_observed) as days_mql_sql_p75,
+        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.5) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p50,
+        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.75) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p75,
+        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.5) filter (where opportunity_observed) as days_opportunity_won_p50,
+        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.75) filter (where opportunity_observed) as days_opportunity_won_p75,
+        -- creation to won, whatever stages lie between
+        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.5) as days_lead_won_p50,
+        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.75) as days_lead_won_p75
     from leads
     group by all
 ),
@@ -76,7 +80,9 @@ final as (
         c.days_sql_opportunity_p50,
         c.days_sql_opportunity_p75,
         c.days_opportunity_won_p50,
-        c.days_opportunity_won_p75
+        c.days_opportunity_won_p75,
+        c.days_lead_won_p50,
+        c.days_lead_won_p75
     from cohorts as c
     cross join params as p
     where c.cohort_month >= p.history_start

@@ -28,7 +28,7 @@ lead_amounts as (
     select
         lead_id,
         sum(amount_rc) filter (where is_won) as won_amount,
-        sum(amount_rc) filter (where is_closed and not is_won) as lost_amount
+        sum(amount_rc) filter (where outcome = 'lost') as lost_amount
     from opportunities
     where lead_id is not null
     group by lead_id

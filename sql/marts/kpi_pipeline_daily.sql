@@ -14,7 +14,9 @@ params as (
 ),
 
 -- The days at whose end each opportunity was open: from the day it was
--- created to the day before it closed (or as_of). One series per
+-- created to the day before it closed (or as_of). closed_at is set only for
+-- opportunities closed by as_of, the same rule fct_opportunity's is_closed
+-- follows, so the pipeline on as_of equals the open opportunities there. One series per
 -- opportunity keeps this linear in the output, where a join of days and
 -- opportunities on two inequalities would not be.
 open_days as (
@@ -36,6 +38,8 @@ open_days as (
             )) as date_day
         from opportunities as o
         cross join params as p
+        -- closed at an unknown time: not open on as_of, and no day is known
+        where not (o.is_closed and o.closed_at is null)
     )
 ),
 

@@ -34,6 +34,7 @@ final as (
         l.employees,
         l.account_id,
         lower(l.status) as status,
+        l.status_at,
         l.owner_rep_id,
         l.converted_at,
         l.opportunity_id,
