@@ -58,7 +58,8 @@ func Date(t testing.TB, s string) time.Time {
 	return d
 }
 
-// Run loads dir/leadmart.yaml and runs the job as of asOf.
+// Run loads dir/leadmart.yaml and runs the job as of asOf (YYYY-MM-DD, or
+// "data" for the newest data date).
 func Run(t testing.TB, dir, asOf string) (*jobs.Result, error) {
 	t.Helper()
 	return RunWith(context.Background(), t, dir, asOf, publish.Hooks{})
@@ -71,7 +72,13 @@ func RunWith(ctx context.Context, t testing.TB, dir, asOf string, hooks publish.
 	if err != nil {
 		t.Fatalf("load fixture config: %v", err)
 	}
-	return jobs.Run(ctx, cfg, jobs.Options{AsOf: Date(t, asOf), Log: zerolog.New(io.Discard), Hooks: hooks})
+	opt := jobs.Options{Log: zerolog.New(io.Discard), Hooks: hooks}
+	if asOf == "data" {
+		opt.AsOfData = true
+	} else {
+		opt.AsOf = Date(t, asOf)
+	}
+	return jobs.Run(ctx, cfg, opt)
 }
 
 // MustRun is Run that fails the test on error.

@@ -17,7 +17,8 @@ ranked as (
             order by cfg.version_order(s.updated_at, p.as_of_end), s._loaded_at desc, s._source_row desc
         ) as version_rank
     from source as s, params as p
-    where s.created_at < p.as_of_end
+    -- an opportunity without a creation date (a prospect not yet engaged) is known
+    where s.created_at is null or s.created_at < p.as_of_end
 ),
 
 -- The outcome (docs/kpis.md#opportunity-outcomes): the source's is_won and
