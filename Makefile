@@ -40,4 +40,4 @@ clean:
 
 # Regenerate docs/tables.md from the model declarations (a test checks it is current).
 docs: build
-	./$(BIN) docs --static docs/tables.md
+	./$(BIN) docs --static docs/tables.md --entities docs/entities.md

@@ -211,6 +211,12 @@ type Potential struct {
 	MinPeerGroup int `yaml:"min_peer_group"`
 	// SizeClasses are the employee bounds of small, medium and large; above is enterprise. Default [50, 250, 1000].
 	SizeClasses []int `yaml:"size_classes"`
+	// RevenueShare turns on the revenue_share method: potential = the
+	// account's own annual_revenue x this share (the part of its spend a
+	// supplier like us can reach), for accounts without invoices, benchmark
+	// or peers. Default 0: off; when set, revenue_share must be in methods
+	// (it is appended to the default methods).
+	RevenueShare float64 `yaml:"revenue_share"`
 	// ClassA is the cumulative potential share of the A class. Default 0.80.
 	ClassA float64 `yaml:"class_a"`
 	// ClassB is the cumulative potential share of A and B together. Default 0.95.
@@ -360,6 +366,9 @@ func (c *Config) applyDefaults() {
 	p := &c.Potential
 	if len(p.Methods) == 0 {
 		p.Methods = []string{"crm_estimate", "benchmark", "peer_model"}
+		if p.RevenueShare > 0 {
+			p.Methods = append(p.Methods, "revenue_share")
+		}
 	}
 	if p.PeerQuantile == 0 {
 		p.PeerQuantile = 0.75
@@ -474,9 +483,17 @@ func (c *Config) Validate() error {
 	}
 	p := c.Potential
 	for _, m := range p.Methods {
-		if m != "crm_estimate" && m != "benchmark" && m != "peer_model" {
-			bad("potential.methods: unknown method %q (known: crm_estimate, benchmark, peer_model)", m)
+		if m != "crm_estimate" && m != "benchmark" && m != "peer_model" && m != "revenue_share" {
+			bad("potential.methods: unknown method %q (known: crm_estimate, benchmark, peer_model, revenue_share)", m)
 		}
+	}
+	if hasShare := slices.Contains(p.Methods, "revenue_share"); hasShare && p.RevenueShare <= 0 {
+		bad("potential.methods: revenue_share needs potential.revenue_share, the share of an account's annual revenue it can spend with us")
+	} else if !hasShare && p.RevenueShare > 0 {
+		bad("potential.revenue_share: set, but potential.methods does not list revenue_share, so it would be ignored")
+	}
+	if p.RevenueShare < 0 || p.RevenueShare > 1 {
+		bad("potential.revenue_share: must be between 0 and 1, got %v", p.RevenueShare)
 	}
 	if p.PeerQuantile <= 0 || p.PeerQuantile >= 1 {
 		bad("potential.peer_quantile: must be between 0 and 1, got %v", p.PeerQuantile)

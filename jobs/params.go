@@ -41,6 +41,7 @@ func runParams(cfg *config.Config, p Params) []param {
 		{"size_large", strconv.Itoa(pot.SizeClasses[2])},
 		{"class_a_share", float(pot.ClassA)},
 		{"class_b_share", float(pot.ClassB)},
+		{"revenue_share", float(pot.RevenueShare)},
 	}
 }
 

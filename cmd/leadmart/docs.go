@@ -21,8 +21,18 @@ func cmdDocs(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	static := fs.String("static", "", "write only the declared tables and columns, as Markdown, to this file")
+	entities := fs.String("entities", "", "write the canonical entities' reference, as Markdown, to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *entities != "" {
+		if err := os.WriteFile(*entities, models.EntitiesMarkdown(), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", *entities)
+		if *static == "" {
+			return nil
+		}
 	}
 	cat, err := models.LoadCatalog(sqlmodels.FS)
 	if err != nil {

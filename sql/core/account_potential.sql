@@ -61,16 +61,19 @@ potential as (
         pg.peer_group,
         pg.peer_group_size,
         pg.peer_rate,
-        -- Potential is never below what the account already buys.
-        greatest(coalesce(ch.value, 0), b.revenue_t12m) as potential_revenue,
+        -- Potential is never below what the account already buys. With no
+        -- method and no revenue it is unknown (NULL), not 0.
+        case when ch.value is not null or b.revenue_t12m > 0
+            then greatest(coalesce(ch.value, 0), b.revenue_t12m) end as potential_revenue,
         coalesce(cfg.safe_div(b.margin_t12m, b.revenue_t12m), pg.peer_margin_rate) as margin_rate
     from base as b
     left join chosen as ch on ch.account_key = b.account_key
     left join peer_groups as pg on pg.industry is not distinct from b.industry and pg.size_class = b.size_class
 ),
 
--- ABC: sort by potential, descending; A holds the first class_a_share of
--- the cumulative potential (the account that crosses the line included).
+-- ABC: sort by potential, descending; A holds the accounts within the first
+-- class_a_share of the cumulative potential, their own included: the
+-- account that crosses the line is B (docs/kpis.md#customer-potential).
 ranked as (
     select
         *,
@@ -103,9 +106,10 @@ final as (
         cfg.safe_div(greatest(r.revenue_t12m, 0), r.potential_revenue) as share_of_wallet,
         r.potential_revenue - r.revenue_t12m as untapped_potential,
         case
+            when r.potential_revenue is null then 'unclassified'
             when r.potential_revenue = 0 then 'C'
-            when (r.cumulative_potential - r.potential_revenue) / sum(r.potential_revenue) over () < p.class_a_share then 'A'
-            when (r.cumulative_potential - r.potential_revenue) / sum(r.potential_revenue) over () < p.class_b_share then 'B'
+            when r.cumulative_potential / sum(r.potential_revenue) over () <= p.class_a_share then 'A'
+            when r.cumulative_potential / sum(r.potential_revenue) over () <= p.class_b_share then 'B'
             else 'C'
         end as potential_class,
         cfg.safe_div(r.cumulative_potential, sum(r.potential_revenue) over ()) as cumulative_potential_share,

@@ -1,6 +1,7 @@
 -- The potential each estimating method gives (docs/kpis.md#customer-potential), for every
 -- account and for every lead: benchmark = employees x the industry's spend
--- per employee; peer_model = employees x the peer group's rate. The rep's
+-- per employee; peer_model = employees x the peer group's rate; revenue_share
+-- = the account's own annual revenue x the configured share. The rep's
 -- estimate is the account's own (account_potential adds it).
 with accounts as (
     select * from core.dim_account
@@ -16,6 +17,10 @@ peer_groups as (
 
 benchmarks as (
     select * from staging.stg_reference__industry_benchmarks
+),
+
+params as (
+    select * from cfg.params
 ),
 
 -- An account without an employee count takes the median of its industry
@@ -48,6 +53,12 @@ final as (
     from subjects as s
     join peer_groups as pg on pg.industry is not distinct from s.industry and pg.size_class = s.size_class
     where s.employees > 0 and pg.peer_rate > 0
+    union all
+    -- revenue_share = the account's own yearly revenue x potential.revenue_share
+    select 'account', a.account_key, 'revenue_share', a.annual_revenue * p.revenue_share
+    from accounts as a
+    cross join params as p
+    where a.annual_revenue > 0 and p.revenue_share > 0
 )
 
 select * from final

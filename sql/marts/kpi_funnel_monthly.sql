@@ -96,7 +96,9 @@ final as (
         cfg.safe_div(v.won_amount, v.won_amount + v.lost_amount) as win_rate_amount,
         r.response_hours_p50,
         r.response_hours_p90,
-        cfg.safe_div(r.responded_within_sla, r.leads_created) as response_within_sla_share
+        -- without any activity data no response is observable: NULL, not 0
+        case when (select count(*) from staging.stg_crm__activities) > 0
+            then cfg.safe_div(r.responded_within_sla, r.leads_created) end as response_within_sla_share
     from volumes as v
     cross join params as p
     left join response as r

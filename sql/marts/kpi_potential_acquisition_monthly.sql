@@ -140,10 +140,16 @@ class_cost as (
     select
         m.month,
         m.business_unit,
+        -- no sales cost and no campaign cost for the month: the cost is
+        -- unknown (NULL), not 0
+        case when b.sales_cost is not null or exists (select 1 from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit) then
         coalesce(cfg.safe_div(m.reactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0) as reactive_cost,
+            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0)
+        end as reactive_cost,
+        case when b.sales_cost is not null or exists (select 1 from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit) then
         coalesce(cfg.safe_div(m.proactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0) as proactive_cost
+            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0)
+        end as proactive_cost
     from minutes as m
     left join bu_cost as b on b.month = m.month and b.business_unit = m.business_unit
 ),
