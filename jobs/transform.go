@@ -98,7 +98,11 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		if build != "" && m.Published() {
 			target = build + ".mart." + m.Name
 		}
-		err := w.Exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", target, m.SQL))
+		query, err := ModelQuery(ctx, w, m)
+		if err != nil {
+			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
+		}
+		err = w.Exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", target, query))
 		if err == nil && target != m.Qualified() {
 			err = w.Exec(ctx, fmt.Sprintf("create or replace view %s as select * from %s", m.Qualified(), target))
 			hook.Fire("duckdb-table:" + m.Name)
@@ -125,6 +129,50 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
 	}
 	return out, nil
+}
+
+// PublishedDecimal is the type of every non-integer number a published
+// table holds: amounts, potentials, shares, ratios and durations
+// (docs/kpis.md#numbers). Fixed point makes sums exact, so that two runs
+// over the same extracts publish the same bytes whatever order DuckDB's
+// threads add in.
+const PublishedDecimal = "DECIMAL(38,10)"
+
+// ModelQuery is the query a model's table is created from: its SQL, with
+// fixed-point numbers when it is published (fixedPoint). Model tests build
+// with it too.
+func ModelQuery(ctx context.Context, w *workdb.Warehouse, m models.Model) (string, error) {
+	if !m.Published() {
+		return m.SQL, nil
+	}
+	return fixedPoint(ctx, w, m.SQL)
+}
+
+// fixedPoint wraps a published model's query so that its floating-point
+// columns become PublishedDecimal and its HUGEINT counts (DuckDB's sum of
+// BIGINT) become BIGINT. Models downstream read the cast table, so their
+// sums are exact too. The query is only bound, not run, to learn its types.
+func fixedPoint(ctx context.Context, w *workdb.Warehouse, query string) (string, error) {
+	cols, err := w.Columns(ctx, "("+query+")")
+	if err != nil {
+		return "", err
+	}
+	var sels []string
+	cast := false
+	for _, c := range cols {
+		sel := quote.Ident(c.Name)
+		switch c.Type {
+		case "DOUBLE", "FLOAT":
+			sel, cast = fmt.Sprintf("cast(%s as %s) as %s", sel, PublishedDecimal, sel), true
+		case "HUGEINT":
+			sel, cast = fmt.Sprintf("cast(%s as BIGINT) as %s", sel, sel), true
+		}
+		sels = append(sels, sel)
+	}
+	if !cast {
+		return query, nil
+	}
+	return fmt.Sprintf("select %s from (\n%s\n)", strings.Join(sels, ", "), query), nil
 }
 
 func nullable(s string) any {

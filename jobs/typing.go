@@ -218,9 +218,10 @@ func castExpr(t models.Type, v string, d extract.Dialect) string {
 		return fmt.Sprintf("try_cast(%s as bigint)", v)
 	case models.Decimal:
 		if d.DecimalComma {
-			return fmt.Sprintf("try_cast(replace(replace(%s, '.', ''), ',', '.') as double)", v)
+			v = fmt.Sprintf("replace(replace(%s, '.', ''), ',', '.')", v)
 		}
-		return fmt.Sprintf("try_cast(%s as double)", v)
+		// plain decimals exactly; scientific notation (1.5E+3) through double
+		return fmt.Sprintf("coalesce(try_cast(%[1]s as %[2]s), try_cast(try_cast(%[1]s as double) as %[2]s))", v, models.Decimal.SQLType())
 	case models.Date:
 		if d.DateFormat == "%Y-%m-%d" {
 			return fmt.Sprintf("coalesce(try_cast(%[1]s as date), try_cast(try_cast(%[1]s as timestamp) as date))", v)

@@ -26,7 +26,9 @@ func (t Type) SQLType() string {
 	case Int:
 		return "BIGINT"
 	case Decimal:
-		return "DOUBLE"
+		// fixed point: sums of amounts are exact and do not depend on the
+		// order in which DuckDB's threads add them
+		return "DECIMAL(38,6)"
 	case Date:
 		return "DATE"
 	case Timestamp:

@@ -43,3 +43,9 @@ create or replace macro cfg.version_order(updated_at, as_of_end) as (
         else 1e12 + epoch(updated_at)
     end
 );
+
+-- fixed: a per-row number that comes out of floating-point arithmetic (a
+-- share, a quantile) made fixed point before it is summed, so that the sum
+-- does not depend on the order DuckDB's threads add in. The scale is the
+-- publication's (jobs.PublishedDecimal).
+create or replace macro cfg.fixed(x) as cast(x as decimal(38, 10));

@@ -212,7 +212,11 @@ func (d *DB) Build(t testing.TB, model string) {
 		if !need[m.Qualified()] {
 			continue
 		}
-		stmts := []string{fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL)}
+		query, err := jobs.ModelQuery(ctx, d.W, m)
+		if err != nil {
+			t.Fatalf("model %s (sql/%s): %v", m.Qualified(), m.Path, err)
+		}
+		stmts := []string{fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), query)}
 		if m.Published() && m.Schema != "mart" {
 			stmts = append(stmts, fmt.Sprintf("create or replace view %s as select * from %s", m.PublishedName(), m.Qualified()))
 		}

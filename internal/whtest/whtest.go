@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 	"github.com/rs/zerolog"
 
@@ -152,6 +154,9 @@ func Format(v any) string {
 		return formatFloat(x)
 	case float32:
 		return formatFloat(float64(x))
+	case duckdb.Decimal:
+		// published numbers are fixed point; expected files write 6 decimals
+		return formatFloat(x.Float64())
 	}
 	return fmt.Sprint(v)
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"leadmart/internal/quote"
 	"leadmart/internal/secret"
@@ -130,6 +132,12 @@ func (p *Publisher) load(ctx context.Context, src *sql.Conn, t Table) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
+		for i, v := range vals {
+			// fixed point stays fixed point: DECIMAL -> numeric, digit for digit
+			if d, ok := v.(duckdb.Decimal); ok {
+				vals[i] = pgtype.Numeric{Int: d.Value, Exp: -int32(d.Scale), Valid: true}
+			}
+		}
 		return vals, nil
 	})
 	if _, err := p.conn.CopyFrom(ctx, pgx.Identifier{p.next(), t.Name}, names, source); err != nil {
@@ -203,7 +211,9 @@ func pgTypeOf(duck string) (pg, cast string) {
 		return "integer", "INTEGER"
 	case t == "HUGEINT", t == "UBIGINT":
 		return "numeric", "DOUBLE"
-	case t == "DOUBLE", t == "FLOAT", strings.HasPrefix(t, "DECIMAL"):
+	case strings.HasPrefix(t, "DECIMAL"):
+		return "numeric" + strings.TrimPrefix(t, "DECIMAL"), ""
+	case t == "DOUBLE", t == "FLOAT":
 		return "double precision", "DOUBLE"
 	case t == "BOOLEAN":
 		return "boolean", ""

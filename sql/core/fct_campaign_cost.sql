@@ -30,7 +30,7 @@ final as (
         date_trunc('month', c.started_at)::date as month,
         coalesce(s.business_unit, 'unassigned') as business_unit,
         coalesce(cc.channel_class, 'unclassified') as channel_class,
-        sum(c.cost * coalesce(s.share, 1)) as campaign_cost
+        sum(cfg.fixed(c.cost * coalesce(s.share, 1))) as campaign_cost
     from campaigns as c
     left join lead_share as s on s.campaign_id = c.campaign_id
     left join channel_class as cc on cc.channel = c.channel

@@ -1,34 +1,25 @@
 -- Funnel volumes, conversions and win rate per month and industry; a lead's
 -- industry is its own, else its account's (docs/kpis.md#the-funnel).
-with leads as (
-    select * from core.fct_lead
+with funnel_volumes as (
+    select * from core.funnel_volumes
 ),
 
 params as (
     select * from cfg.params
 ),
 
-stage_entries as (
-    unpivot (
-        select lead_id, industry, lead_at, mql_at, sql_at, opportunity_at, won_at, lost_at, disqualified_at
-        from leads
-    )
-    on lead_at, mql_at, sql_at, opportunity_at, won_at, lost_at, disqualified_at
-    into name stage_column value entered_at
-),
-
 volumes as (
     select
-        date_trunc('month', entered_at)::date as month,
+        month,
         industry,
-        count(*) filter (where stage_column = 'lead_at') as leads,
-        count(*) filter (where stage_column = 'mql_at') as mqls,
-        count(*) filter (where stage_column = 'sql_at') as sqls,
-        count(*) filter (where stage_column = 'opportunity_at') as opportunities,
-        count(*) filter (where stage_column = 'won_at') as won,
-        count(*) filter (where stage_column = 'lost_at') as lost,
-        count(*) filter (where stage_column = 'disqualified_at') as disqualified
-    from stage_entries
+        sum(leads)::bigint as leads,
+        sum(mqls)::bigint as mqls,
+        sum(sqls)::bigint as sqls,
+        sum(opportunities)::bigint as opportunities,
+        sum(won)::bigint as won,
+        sum(lost)::bigint as lost,
+        sum(disqualified)::bigint as disqualified
+    from funnel_volumes
     group by all
 ),
 

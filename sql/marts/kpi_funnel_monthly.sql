@@ -5,53 +5,31 @@ with leads as (
     select * from core.fct_lead
 ),
 
-opportunities as (
-    select * from core.fct_opportunity
+funnel_volumes as (
+    select * from core.funnel_volumes
 ),
 
 params as (
     select * from cfg.params
 ),
 
--- Volume per stage and period = the leads that entered the stage in the period.
-stage_entries as (
-    unpivot (
-        select lead_id, channel, channel_class, potential_class, business_unit,
-            lead_at, mql_at, sql_at, opportunity_at, won_at, lost_at, disqualified_at
-        from leads
-    )
-    on lead_at, mql_at, sql_at, opportunity_at, won_at, lost_at, disqualified_at
-    into name stage_column value entered_at
-),
-
-lead_amounts as (
-    select
-        lead_id,
-        sum(amount_rc) filter (where is_won) as won_amount,
-        sum(amount_rc) filter (where outcome = 'lost') as lost_amount
-    from opportunities
-    where lead_id is not null
-    group by lead_id
-),
-
 volumes as (
     select
-        date_trunc('month', e.entered_at)::date as month,
-        e.channel,
-        e.channel_class,
-        e.potential_class,
-        e.business_unit,
-        count(*) filter (where e.stage_column = 'lead_at') as leads,
-        count(*) filter (where e.stage_column = 'mql_at') as mqls,
-        count(*) filter (where e.stage_column = 'sql_at') as sqls,
-        count(*) filter (where e.stage_column = 'opportunity_at') as opportunities,
-        count(*) filter (where e.stage_column = 'won_at') as won,
-        count(*) filter (where e.stage_column = 'lost_at') as lost,
-        count(*) filter (where e.stage_column = 'disqualified_at') as disqualified,
-        coalesce(sum(a.won_amount) filter (where e.stage_column = 'won_at'), 0) as won_amount,
-        coalesce(sum(a.lost_amount) filter (where e.stage_column = 'lost_at'), 0) as lost_amount
-    from stage_entries as e
-    left join lead_amounts as a on a.lead_id = e.lead_id
+        month,
+        channel,
+        channel_class,
+        potential_class,
+        business_unit,
+        sum(leads)::bigint as leads,
+        sum(mqls)::bigint as mqls,
+        sum(sqls)::bigint as sqls,
+        sum(opportunities)::bigint as opportunities,
+        sum(won)::bigint as won,
+        sum(lost)::bigint as lost,
+        sum(disqualified)::bigint as disqualified,
+        sum(won_amount) as won_amount,
+        sum(lost_amount) as lost_amount
+    from funnel_volumes
     group by all
 ),
 

@@ -229,10 +229,10 @@ covered_months as (
     where r.first_month <= w.last_month and r.last_month >= w.first_month
 ),
 
--- Both sums add the potentials as decimals, exactly: summed as doubles in
--- two orders, a fully covered class came out at 1.0000000000000002.
+-- Both sums add the potentials as published, fixed point, exactly: summed as
+-- doubles in two orders, a fully covered class came out at 1.0000000000000002.
 covered_potential as (
-    select c.month, a.business_unit, sum(a.potential_revenue::decimal(38, 6))::double as a_potential_covered
+    select c.month, a.business_unit, sum(a.potential_revenue) as a_potential_covered
     from covered_months as c
     join a_accounts as a on a.account_key = c.account_key
     group by all
@@ -246,7 +246,7 @@ covered as (
         coalesce(cp.a_potential_covered, 0) as a_potential_covered
     from months as mo
     cross join (
-        select business_unit, sum(potential_revenue::decimal(38, 6))::double as a_potential
+        select business_unit, sum(potential_revenue) as a_potential
         from a_accounts
         group by all
     ) as p
@@ -282,8 +282,10 @@ per_bu as (
         coalesce(d.proactive_decided, 0) as proactive_decided,
         coalesce(d.reactive_acquired_potential, 0) as reactive_acquired_potential,
         coalesce(d.proactive_acquired_potential, 0) as proactive_acquired_potential,
-        coalesce(cc.reactive_cost, 0) as reactive_cost,
-        coalesce(cc.proactive_cost, 0) as proactive_cost,
+        -- NULL stays NULL: a month without cost data has an unknown cost;
+        -- fixed point, so that the total row's sum is exact
+        cfg.fixed(cc.reactive_cost) as reactive_cost,
+        cfg.fixed(cc.proactive_cost) as proactive_cost,
         coalesce(cv.a_potential, 0) as a_potential,
         coalesce(cv.a_potential_covered, 0) as a_potential_covered
     from keys as k
@@ -300,11 +302,11 @@ per_bu as (
 with_total as (
     select * from per_bu
     union all
-    select month, 'all', sum(new_customers)::bigint, sum(new_customers_a)::bigint, sum(acquired_potential)::double, sum(leads_worked)::bigint,
-        sum(leads_worked_a)::bigint, sum(won)::bigint, sum(lost)::bigint, sum(won_potential)::double, sum(decided_potential)::double, sum(reactive_leads)::bigint,
+    select month, 'all', sum(new_customers)::bigint, sum(new_customers_a)::bigint, sum(acquired_potential), sum(leads_worked)::bigint,
+        sum(leads_worked_a)::bigint, sum(won)::bigint, sum(lost)::bigint, sum(won_potential), sum(decided_potential), sum(reactive_leads)::bigint,
         sum(proactive_leads)::bigint, sum(reactive_wins)::bigint, sum(proactive_wins)::bigint, sum(reactive_decided)::bigint, sum(proactive_decided)::bigint,
-        sum(reactive_acquired_potential)::double, sum(proactive_acquired_potential)::double, sum(reactive_cost)::double, sum(proactive_cost)::double,
-        sum(a_potential)::double, sum(a_potential_covered)::double
+        sum(reactive_acquired_potential), sum(proactive_acquired_potential), sum(reactive_cost), sum(proactive_cost),
+        sum(a_potential), sum(a_potential_covered)
     from per_bu
     group by month
 ),

@@ -1,0 +1,121 @@
+package jobs_test
+
+import (
+	"strings"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/internal/demo"
+	"leadmart/internal/pgtest"
+	"leadmart/internal/whtest"
+	"leadmart/jobs"
+)
+
+// Two runs over the same extracts, each in a fresh warehouse with more
+// threads than cores (so DuckDB adds in a different order each time),
+// publish the same values in every table of all three targets: DuckDB,
+// Parquet and PostgreSQL. Only run_id and the publication's own
+// timestamps may differ. The extracts are the demo at scale 2, large
+// enough for several row groups per fact table.
+func TestDeterministicPublication(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("LOUD SKIP: two demo runs at scale 2 take half a minute; run without -short")
+	}
+	dsn := pgtest.DSN(t)
+	env := "LEADMART_TEST_DETERMINISM_DSN"
+	os.Setenv(env, dsn) // a name no other test reads, so parallel tests are unaffected
+	t.Cleanup(func() { os.Unsetenv(env) })
+	end := whtest.Date(t, "2026-10-31")
+	var sums [2]map[string]string
+	var dirs [2]string
+	for i := range sums {
+		dir := t.TempDir()
+		dirs[i] = dir
+		if _, err := demo.Generate(filepath.Join(dir, "warehouse", "demo"), demo.Options{Seed: 7, Scale: 2, End: end}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Demo(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Warehouse.Threads = 4
+		cfg.Publish.Postgres.DSNEnv = env
+		if _, err := jobs.Run(context.Background(), cfg, jobs.Options{AsOf: end, Log: zerolog.New(io.Discard)}); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		sums[i] = publishedSums(t, filepath.Join(dir, "warehouse"), dsn)
+	}
+	if len(sums[0]) < 3*25 {
+		t.Fatalf("only %d published tables hashed, want every table in three targets", len(sums[0]))
+	}
+	for table, sum := range sums[0] {
+		if sums[1][table] != sum {
+			t.Errorf("%s differs between two runs over the same extracts", table)
+			if name, ok := strings.CutPrefix(table, "duckdb:"); ok {
+				logDifferingRows(t, dirs, name)
+			}
+		}
+	}
+}
+
+// logDifferingRows shows, for a table that differs, the rows of either
+// run's Parquet publication that the other lacks, every value as text.
+func logDifferingRows(t *testing.T, dirs [2]string, table string) {
+	t.Helper()
+	scan := func(dir string) string {
+		return fmt.Sprintf("select columns(c -> c <> 'run_id')::varchar from read_parquet('%s')",
+			filepath.Join(dir, "warehouse", "publish", "parquet-versions", "*", table, "**", "*.parquet"))
+	}
+	q := fmt.Sprintf("with a as (%s), b as (%s) select * from ((from a except from b) union all (from b except from a)) order by all limit 4", scan(dirs[0]), scan(dirs[1]))
+	for _, r := range whtest.Query(t, filepath.Join(dirs[0], "warehouse", "leadmart.duckdb"), q) {
+		t.Logf("%v", r)
+	}
+}
+
+// publishedSums hashes every published table (without run_id) in the
+// DuckDB file, its Parquet files and PostgreSQL, keyed target:table.
+func publishedSums(t *testing.T, warehouse, dsn string) map[string]string {
+	t.Helper()
+	db := filepath.Join(warehouse, "leadmart.duckdb")
+	out := map[string]string{}
+	for table, sum := range tableChecksums(t, db) {
+		out["duckdb:"+table] = sum
+	}
+	versions, err := filepath.Glob(filepath.Join(warehouse, "publish", "parquet-versions", "*"))
+	if err != nil || len(versions) != 1 {
+		t.Fatalf("want one Parquet publication, got %v (%v)", versions, err)
+	}
+	tables := whtest.Query(t, db, "select table_name from mart.publication where table_name <> 'publication'")
+	for _, r := range tables[1:] {
+		scan := fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(versions[0], r[0], "**", "*.parquet"))
+		out["parquet:"+r[0]] = whtest.Query(t, db, "select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), '')) from (select columns(c -> c <> 'run_id') from "+scan+") as t")[1][0]
+	}
+	pg, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	for _, r := range tables[1:] {
+		var cols string
+		if err := pg.QueryRow(`select string_agg(quote_ident(column_name), ', ' order by ordinal_position) from information_schema.columns
+			where table_schema = 'mart' and table_name = $1 and column_name <> 'run_id'`, r[0]).Scan(&cols); err != nil {
+			t.Fatalf("postgres columns of %s: %v", r[0], err)
+		}
+		var sum string
+		q := fmt.Sprintf("select md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) from (select %s from mart.%s) as t", cols, r[0])
+		if err := pg.QueryRow(q).Scan(&sum); err != nil {
+			t.Fatalf("postgres %s: %v", r[0], err)
+		}
+		out["postgres:"+r[0]] = sum
+	}
+	return out
+}
