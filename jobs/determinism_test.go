@@ -1,13 +1,13 @@
 package jobs_test
 
 import (
-	"strings"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
