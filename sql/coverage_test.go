@@ -60,9 +60,9 @@ func TestPotentialCoverage(t *testing.T) {
 		`create table core.fct_activity (lead_id varchar, month date, business_unit varchar, is_customer_facing boolean,
 			is_automated boolean, duration_minutes integer)`,
 		`create table core.fct_customer_acquisition as select 'X3' as account_key, date '2026-03-15' as became_customer_on,
-			date '2026-03-01' as month, 'BU1' as business_unit, 'A' as potential_class, 10.0 as potential_revenue`,
-		"create table core.fct_campaign_cost (month date, business_unit varchar, channel_class varchar, campaign_cost double)",
-		"create table staging.stg_erp__sales_cost (month date, business_unit varchar, amount double)",
+			date '2026-03-01' as month, 'BU1' as business_unit, 'A' as potential_class, 10.0 as potential_revenue,
+			'unattributed' as acquisition_class`,
+		"create table core.acquisition_cost (month date, business_unit varchar, channel_class varchar, acquisition_cost double)",
 	}
 	for _, name := range []string{"macros.sql", "marts/kpi_potential_acquisition_monthly.sql"} {
 		b, err := fs.ReadFile(sqlmodels.FS, name)

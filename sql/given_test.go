@@ -32,3 +32,33 @@ func TestFctLeadOnGivenRows(t *testing.T) {
 		{"G3", "2019-05-01 10:00:00", "proactive", "mql"},
 	})
 }
+
+// Two CRM instances that reuse the same ids (a company with two CRMs after
+// an acquisition) never merge: the second instance's keys carry its
+// source_system, and its history and opportunities join its own leads.
+func TestTwoCRMInstancesDoNotMerge(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "testdata", "crm_en", "leadmart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := modeltest.Open(t, cfg, asOf)
+	db.Given(t, "raw.crm__lead", `
+		lead_id,created_at,channel,account_id,source_system,_source,_batch_id,_loaded_at
+		L1,2026-02-01 09:00:00,web_form,A1,crm,crm_leads,b1,2026-03-31 02:00:00
+		L2,2026-02-02 09:00:00,web_form,,crm,crm_leads,b1,2026-03-31 02:00:00
+		L1,2026-02-05 09:00:00,outbound_prospecting,A1,crm_b,crm_b_leads,b2,2026-03-31 02:00:00`)
+	db.Given(t, "raw.crm__lead_status_history", `
+		lead_id,entered_at,status,source_system,_source,_batch_id,_loaded_at
+		L1,2026-02-10 09:00:00,won,crm_b,crm_b_history,b3,2026-03-31 02:00:00`)
+	db.Given(t, "raw.crm__account", `
+		account_id,name,industry,source_system,_source,_batch_id,_loaded_at
+		A1,Alpha GmbH,machinery,crm,crm_accounts,b4,2026-03-31 02:00:00
+		A1,Beta AG,retail,crm_b,crm_b_accounts,b5,2026-03-31 02:00:00`)
+	db.Build(t, "mart.fct_lead")
+	whtest.Equal(t, db.Query(t, "select lead_id, account_key, channel, industry, outcome, won_at from mart.fct_lead order by lead_id"), [][]string{
+		{"lead_id", "account_key", "channel", "industry", "outcome", "won_at"},
+		{"L1", "crm:A1", "web_form", "machinery", "open", ""},
+		{"L2", "", "web_form", "", "open", ""},
+		{"crm_b:L1", "crm:crm_b:A1", "outbound_prospecting", "retail", "won", "2026-02-10 09:00:00"},
+	})
+}

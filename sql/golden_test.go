@@ -80,7 +80,7 @@ func TestGoldenKPIs(t *testing.T) {
 			union all select sales_cost_ratio, null, null, null, null, null from mart.kpi_sales_efficiency_monthly where month = '2025-03-01'`,
 			[][]string{
 				{"sales_cost_ratio", "cost_per_lead", "cost_per_mql", "cost_per_won_customer", "revenue_per_sales_fte", "customer_facing_share"},
-				{"0.1", "820", "1366.666667", "2050", "666.666667", "0.8"},
+				{"0.1", "812.5", "1354.166667", "2031.25", "666.666667", "0.8"},
 				{"0.22", "", "", "", "", ""},
 			}},
 		{"maturity scores and levels", `select business_unit, factor_1_score, factor_2_score, factor_3_score, factor_4_score,

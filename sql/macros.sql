@@ -49,3 +49,10 @@ create or replace macro cfg.version_order(updated_at, as_of_end) as (
 -- does not depend on the order DuckDB's threads add in. The scale is the
 -- publication's (jobs.PublishedDecimal).
 create or replace macro cfg.fixed(x) as cast(x as decimal(38, 10));
+
+-- key: a record key qualified by its instance. The first instance of a
+-- system (source_system = system, e.g. crm) keeps its keys as they are; a
+-- second one (crm_b) prefixes them (crm_b:L1), so that two CRMs that reuse
+-- ids never merge by accident (docs/kpis.md#several-instances).
+create or replace macro cfg.key(source_system, system, id) as
+    case when id is null or source_system = system then id else source_system || ':' || id end;

@@ -20,10 +20,6 @@ activities as (
     select * from core.fct_activity
 ),
 
-sales_cost as (
-    select * from staging.stg_erp__sales_cost
-),
-
 channel_class as (
     select * from cfg.channel_class
 ),
@@ -54,7 +50,11 @@ new_customers as (
         business_unit,
         count(*) as new_customers,
         count(*) filter (where potential_class = 'A') as new_customers_a,
-        sum(potential_revenue) as acquired_potential
+        sum(potential_revenue) as acquired_potential,
+        -- each new customer once, by the class of the lead that won it
+        coalesce(sum(potential_revenue) filter (where acquisition_class = 'reactive'), 0) as reactive_acquired_potential,
+        coalesce(sum(potential_revenue) filter (where acquisition_class = 'proactive'), 0) as proactive_acquired_potential,
+        coalesce(sum(potential_revenue) filter (where acquisition_class = 'unattributed'), 0) as unattributed_acquired_potential
     from became_customer
     group by all
 ),
@@ -95,9 +95,7 @@ decided_counts as (
         count(*) filter (where is_won and channel_class = 'reactive') as reactive_wins,
         count(*) filter (where is_won and channel_class = 'proactive') as proactive_wins,
         count(*) filter (where channel_class = 'reactive') as reactive_decided,
-        count(*) filter (where channel_class = 'proactive') as proactive_decided,
-        coalesce(sum(potential_revenue) filter (where is_won and channel_class = 'reactive'), 0) as reactive_acquired_potential,
-        coalesce(sum(potential_revenue) filter (where is_won and channel_class = 'proactive'), 0) as proactive_acquired_potential
+        count(*) filter (where channel_class = 'proactive') as proactive_decided
     from decided
     group by all
 ),
@@ -112,46 +110,15 @@ created_counts as (
     group by all
 ),
 
--- Cost of each class: its campaigns (in their start month, split over business
--- units by the campaign's leads) plus the business unit's sales cost, split by
--- the customer-facing minutes spent on leads of each class.
-campaign_cost as (
-    select * from core.fct_campaign_cost
-),
-
-minutes as (
-    select
-        act.month,
-        act.business_unit,
-        sum(act.duration_minutes) filter (where l.channel_class = 'reactive') as reactive_minutes,
-        sum(act.duration_minutes) filter (where l.channel_class = 'proactive') as proactive_minutes,
-        sum(act.duration_minutes) as all_minutes
-    from activities as act
-    left join leads as l on l.lead_id = act.lead_id
-    where act.is_customer_facing
-    group by all
-),
-
-bu_cost as (
-    select month, business_unit, sum(amount) as sales_cost from sales_cost group by all
-),
-
+-- Cost of each class: the one acquisition cost base (core.acquisition_cost).
 class_cost as (
     select
-        m.month,
-        m.business_unit,
-        -- no sales cost and no campaign cost for the month: the cost is
-        -- unknown (NULL), not 0
-        case when b.sales_cost is not null or exists (select 1 from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit) then
-        coalesce(cfg.safe_div(m.reactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'reactive'), 0)
-        end as reactive_cost,
-        case when b.sales_cost is not null or exists (select 1 from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit) then
-        coalesce(cfg.safe_div(m.proactive_minutes, m.all_minutes), 0) * coalesce(b.sales_cost, 0)
-            + coalesce((select sum(campaign_cost) from campaign_cost as cc where cc.month = m.month and cc.business_unit = m.business_unit and cc.channel_class = 'proactive'), 0)
-        end as proactive_cost
-    from minutes as m
-    left join bu_cost as b on b.month = m.month and b.business_unit = m.business_unit
+        month,
+        business_unit,
+        sum(acquisition_cost) filter (where channel_class = 'reactive') as reactive_cost,
+        sum(acquisition_cost) filter (where channel_class = 'proactive') as proactive_cost
+    from core.acquisition_cost
+    group by all
 ),
 
 -- Potential coverage at each month end: A accounts that are customers or
@@ -280,12 +247,12 @@ per_bu as (
         coalesce(d.proactive_wins, 0) as proactive_wins,
         coalesce(d.reactive_decided, 0) as reactive_decided,
         coalesce(d.proactive_decided, 0) as proactive_decided,
-        coalesce(d.reactive_acquired_potential, 0) as reactive_acquired_potential,
-        coalesce(d.proactive_acquired_potential, 0) as proactive_acquired_potential,
-        -- NULL stays NULL: a month without cost data has an unknown cost;
-        -- fixed point, so that the total row's sum is exact
-        cfg.fixed(cc.reactive_cost) as reactive_cost,
-        cfg.fixed(cc.proactive_cost) as proactive_cost,
+        coalesce(n.reactive_acquired_potential, 0) as reactive_acquired_potential,
+        coalesce(n.proactive_acquired_potential, 0) as proactive_acquired_potential,
+        coalesce(n.unattributed_acquired_potential, 0) as unattributed_acquired_potential,
+        -- NULL stays NULL: a month without cost data has an unknown cost
+        cc.reactive_cost,
+        cc.proactive_cost,
         coalesce(cv.a_potential, 0) as a_potential,
         coalesce(cv.a_potential_covered, 0) as a_potential_covered
     from keys as k
@@ -305,7 +272,7 @@ with_total as (
     select month, 'all', sum(new_customers)::bigint, sum(new_customers_a)::bigint, sum(acquired_potential), sum(leads_worked)::bigint,
         sum(leads_worked_a)::bigint, sum(won)::bigint, sum(lost)::bigint, sum(won_potential), sum(decided_potential), sum(reactive_leads)::bigint,
         sum(proactive_leads)::bigint, sum(reactive_wins)::bigint, sum(proactive_wins)::bigint, sum(reactive_decided)::bigint, sum(proactive_decided)::bigint,
-        sum(reactive_acquired_potential), sum(proactive_acquired_potential), sum(reactive_cost), sum(proactive_cost),
+        sum(reactive_acquired_potential), sum(proactive_acquired_potential), sum(unattributed_acquired_potential), sum(reactive_cost), sum(proactive_cost),
         sum(a_potential), sum(a_potential_covered)
     from per_bu
     group by month
@@ -334,6 +301,7 @@ final as (
         cfg.safe_div(proactive_wins, proactive_decided) as proactive_win_rate,
         reactive_acquired_potential,
         proactive_acquired_potential,
+        unattributed_acquired_potential,
         reactive_cost,
         proactive_cost,
         cfg.safe_div(reactive_cost, reactive_wins) as reactive_cost_per_win,

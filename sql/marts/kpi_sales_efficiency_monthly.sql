@@ -8,10 +8,6 @@ sales_cost as (
     select * from staging.stg_erp__sales_cost
 ),
 
-campaign_cost as (
-    select * from core.fct_campaign_cost
-),
-
 leads as (
     select * from core.fct_lead
 ),
@@ -66,8 +62,16 @@ cost_by_month as (
     group by all
 ),
 
+-- The one acquisition cost base (core.acquisition_cost), all classes.
 campaign_by_month as (
-    select month, business_unit, sum(campaign_cost) as campaign_cost from campaign_cost group by all
+    select
+        month,
+        business_unit,
+        sum(campaign_cost) as campaign_cost,
+        sum(allocated_sales_cost) as allocated_sales_cost,
+        sum(acquisition_cost) as acquisition_cost
+    from core.acquisition_cost
+    group by all
 ),
 
 funnel as (
@@ -121,6 +125,8 @@ monthly as (
         coalesce(c.cost_other, 0) as cost_other,
         coalesce(c.sales_cost, 0) as sales_cost,
         coalesce(cp.campaign_cost, 0) as campaign_cost,
+        cp.allocated_sales_cost,
+        cp.acquisition_cost,
         coalesce(f.leads, 0) as leads,
         coalesce(f.mqls, 0) as mqls,
         coalesce(w.new_customers, 0) as new_customers,
@@ -193,13 +199,14 @@ final as (
         g.sales_cost_growth_t12m - g.revenue_growth_t12m as cost_minus_revenue_growth,
         coalesce(q.is_positive and q.was_positive, false) as cost_outgrowing_revenue,
         g.campaign_cost,
-        g.sales_cost + g.campaign_cost as acquisition_cost,
+        g.allocated_sales_cost,
+        g.acquisition_cost,
         g.leads,
         g.mqls,
         g.new_customers,
-        cfg.safe_div(g.sales_cost + g.campaign_cost, g.leads) as cost_per_lead,
-        cfg.safe_div(g.sales_cost + g.campaign_cost, g.mqls) as cost_per_mql,
-        cfg.safe_div(g.sales_cost + g.campaign_cost, g.new_customers) as cost_per_won_customer,
+        cfg.safe_div(g.acquisition_cost, g.leads) as cost_per_lead,
+        cfg.safe_div(g.acquisition_cost, g.mqls) as cost_per_mql,
+        cfg.safe_div(g.acquisition_cost, g.new_customers) as cost_per_won_customer,
         g.sales_fte,
         cfg.safe_div(g.revenue, g.sales_fte) as revenue_per_sales_fte,
         g.customer_facing_minutes,

@@ -1,6 +1,11 @@
 -- One row per CRM account as known on as_of: the latest version updated by then.
 with source as (
-    select * from raw.crm__account
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', account_id) as account_id,
+        cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id
+    )
+    from raw.crm__account
 ),
 
 params as (

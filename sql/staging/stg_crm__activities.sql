@@ -1,6 +1,13 @@
 -- One row per activity that happened by as_of, type mapped and classified.
 with source as (
-    select * from raw.crm__activity
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', activity_id) as activity_id,
+        cfg.key(source_system, 'crm', rep_id) as rep_id,
+        cfg.key(source_system, 'crm', account_id) as account_id,
+        cfg.key(source_system, 'crm', lead_id) as lead_id
+    )
+    from raw.crm__activity
 ),
 
 params as (

@@ -1,5 +1,9 @@
 with source as (
-    select * from raw.crm__campaign
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', campaign_id) as campaign_id
+    )
+    from raw.crm__campaign
 ),
 
 final as (

@@ -1,7 +1,12 @@
 -- One row per CRM contact. Personal fields are kept here only: core and marts
 -- never select them unless publish.duckdb.include_personal_data is set.
 with source as (
-    select * from raw.crm__contact
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', contact_id) as contact_id,
+        cfg.key(source_system, 'crm', account_id) as account_id
+    )
+    from raw.crm__contact
 ),
 
 ranked as (

@@ -1,6 +1,10 @@
 -- One row per lead status change known on as_of, status mapped to a canonical stage.
 with source as (
-    select * from raw.crm__lead_status_history
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', lead_id) as lead_id
+    )
+    from raw.crm__lead_status_history
 ),
 
 params as (

@@ -1,7 +1,15 @@
 -- One row per lead created by as_of, in the version known on as_of, with
--- status and channel mapped to canonical values.
+-- status and channel lowercased (their values are mapped at landing).
 with source as (
-    select * from raw.crm__lead
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', lead_id) as lead_id,
+        cfg.key(source_system, 'crm', campaign_id) as campaign_id,
+        cfg.key(source_system, 'crm', account_id) as account_id,
+        cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id,
+        cfg.key(source_system, 'crm', opportunity_id) as opportunity_id
+    )
+    from raw.crm__lead
 ),
 
 params as (

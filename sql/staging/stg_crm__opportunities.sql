@@ -1,7 +1,14 @@
 -- One row per opportunity created by as_of. Closing after as_of is not known
 -- yet on as_of, so such an opportunity is still open here.
 with source as (
-    select * from raw.crm__opportunity
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', opportunity_id) as opportunity_id,
+        cfg.key(source_system, 'crm', account_id) as account_id,
+        cfg.key(source_system, 'crm', lead_id) as lead_id,
+        cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id
+    )
+    from raw.crm__opportunity
 ),
 
 params as (

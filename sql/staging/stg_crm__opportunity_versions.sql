@@ -3,7 +3,11 @@
 -- rebuilt as it stood on any day. The first known version also stands for
 -- the time between the opportunity's creation and that version.
 with source as (
-    select * from raw.crm__opportunity
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', opportunity_id) as opportunity_id
+    )
+    from raw.crm__opportunity
 ),
 
 params as (

@@ -1,6 +1,11 @@
 -- One row per sales rep. The rep's name is personal data and stays here.
 with source as (
-    select * from raw.crm__rep
+    -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'crm', rep_id) as rep_id,
+        cfg.key(source_system, 'crm', manager_id) as manager_id
+    )
+    from raw.crm__rep
 ),
 
 final as (

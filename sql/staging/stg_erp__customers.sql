@@ -1,5 +1,9 @@
 with source as (
-    select * from raw.erp__customer
+    -- keys of a second ERP instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'erp', customer_no) as customer_no
+    )
+    from raw.erp__customer
 ),
 
 final as (

@@ -1,6 +1,11 @@
 -- One row per invoice line dated by as_of.
 with source as (
-    select * from raw.erp__invoice_line
+    -- keys of a second ERP instance carry its source_system (docs/kpis.md#several-instances)
+    select * replace (
+        cfg.key(source_system, 'erp', invoice_id) as invoice_id,
+        cfg.key(source_system, 'erp', customer_no) as customer_no
+    )
+    from raw.erp__invoice_line
 ),
 
 params as (
