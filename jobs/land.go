@@ -146,6 +146,11 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	if err != nil {
 		return batch{}, fmt.Errorf("%w: source %s: %v", ErrBadInput, s.Name, err)
 	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return batch{}, fmt.Errorf("%w: source %s: %v", ErrBadInput, s.Name, err)
+	}
+	extractedAt := fi.ModTime().UTC()
 	var seen int
 	if err := w.QueryRow(ctx, "select count(*) from ops.batches where source = ? and content_hash = ?", s.Name, hash).Scan(&seen); err != nil {
 		return batch{}, err
@@ -227,8 +232,9 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	if err := recordRejects(ctx, tx, rejects, runID, b.id, s.Name, path); err != nil {
 		return b, err
 	}
-	if _, err := tx.ExecContext(ctx, "insert into ops.batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC()); err != nil {
+	if _, err := tx.ExecContext(ctx, `insert into ops.batches (batch_id, run_id, source, system, entity, file, content_hash, rows,
+		rejected, duplicate_keys, load_date, parquet_path, loaded_at, extracted_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC(), extractedAt); err != nil {
 		return b, err
 	}
 	return b, tx.Commit()

@@ -1,7 +1,10 @@
 package sqlmodels_test
 
 import (
+	"path/filepath"
 	"testing"
+
+	"leadmart/config"
 
 	"leadmart/internal/modeltest"
 	"leadmart/internal/whtest"
@@ -36,4 +39,38 @@ func TestMissingSourceIsNullNotZero(t *testing.T) {
 			whtest.Equal(t, db.Query(t, c.query), c.want)
 		})
 	}
+}
+
+// Freshness is data age: the newest updated_at where the entity has one,
+// else when the extract was written; won deals without an account are
+// counted, since they can never become new customers.
+func TestDataQualityFreshnessAndAccountlessWins(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "testdata", "crm_en", "leadmart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := modeltest.Open(t, cfg, asOf)
+	db.Given(t, "ops.batches", `
+		batch_id,run_id,source,system,entity,file,content_hash,rows,rejected,duplicate_keys,load_date,parquet_path,loaded_at,extracted_at
+		b1,r1,crm_leads,crm,lead,leads.csv,h1,2,0,0,2026-03-31,p1,2026-03-31 02:00:00,2026-03-30 23:00:00
+		b2,r1,crm_opportunities,crm,opportunity,opps.csv,h2,2,0,0,2026-03-31,p2,2026-03-31 02:00:00,2026-03-30 23:00:00
+		b3,r0,crm_reps,crm,rep,reps.csv,h3,1,0,0,2026-03-20,p3,2026-03-20 02:00:00,2026-03-19 23:00:00`)
+	db.Given(t, "raw.crm__lead", `
+		lead_id,created_at,updated_at,source_system,_source,_batch_id,_loaded_at
+		L1,2026-01-01 09:00:00,2026-03-01 09:00:00,crm,crm_leads,b1,2026-03-31 02:00:00
+		L2,2026-01-02 09:00:00,2026-03-21 09:00:00,crm,crm_leads,b1,2026-03-31 02:00:00`)
+	db.Given(t, "raw.crm__opportunity", `
+		opportunity_id,account_id,created_at,stage,closed_at,source_system,_source,_batch_id,_loaded_at
+		O1,,2026-01-05 09:00:00,won,2026-02-01 09:00:00,crm,crm_opportunities,b2,2026-03-31 02:00:00
+		O2,A1,2026-01-06 09:00:00,won,2026-02-02 09:00:00,crm,crm_opportunities,b2,2026-03-31 02:00:00`)
+	db.Given(t, "raw.crm__rep", `
+		rep_id,business_unit,source_system,_source,_batch_id,_loaded_at
+		R1,BU_A,crm,crm_reps,b3,2026-03-20 02:00:00`)
+	db.Build(t, "mart.kpi_data_quality")
+	whtest.Equal(t, db.Query(t, "select system, entity, row_count, won_without_account, newest_at, freshness_days from mart.kpi_data_quality order by all"), [][]string{
+		{"system", "entity", "row_count", "won_without_account", "newest_at", "freshness_days"},
+		{"crm", "lead", "2", "", "2026-03-21 09:00:00", "10"},
+		{"crm", "opportunity", "2", "1", "2026-03-30 23:00:00", "1"},
+		{"crm", "rep", "1", "", "2026-03-19 23:00:00", "12"},
+	})
 }

@@ -159,6 +159,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		`create table if not exists ops.batches (batch_id varchar, run_id varchar, source varchar, system varchar,
 			entity varchar, file varchar, content_hash varchar, rows bigint, rejected bigint, duplicate_keys bigint,
 			load_date date, parquet_path varchar, loaded_at timestamp)`,
+		// when the extract was written (a file's modification time): the
+		// data's age where the entity has no updated_at
+		"alter table ops.batches add column if not exists extracted_at timestamp",
 		`create table if not exists ops.rejected_rows (run_id varchar, batch_id varchar, source varchar, file varchar,
 			line bigint, message varchar, text varchar)`,
 		`create table if not exists ops.watermarks (source varchar, watermark varchar, run_id varchar, updated_at timestamp)`,
@@ -179,7 +182,70 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate work database: %w", err)
 		}
 	}
+	for _, e := range models.All() {
+		if err := w.upgradeRaw(ctx, e); err != nil {
+			return fmt.Errorf("migrate work database: %s: %w", e.RawTable(), err)
+		}
+	}
+	if err := w.Exec(ctx, fieldCountsView()); err != nil {
+		return fmt.Errorf("migrate work database: raw.field_counts: %w", err)
+	}
 	return nil
+}
+
+// upgradeRaw brings a raw table that an older leadmart created up to the
+// entity's declaration: a field added since gets its column (NULL in the
+// rows landed before), and a field whose type changed (decimals became
+// fixed point) is cast in place.
+func (w *Warehouse) upgradeRaw(ctx context.Context, e models.Entity) error {
+	cols, err := w.Columns(ctx, e.RawTable())
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for _, c := range cols {
+		have[c.Name] = c.Type
+	}
+	for _, f := range e.Fields {
+		typ, ok := have[f.Name]
+		var q string
+		switch {
+		case !ok:
+			q = fmt.Sprintf("alter table %s add column %s %s", e.RawTable(), f.Name, f.Type.SQLType())
+		case typ != f.Type.SQLType():
+			q = fmt.Sprintf("alter table %s alter column %s type %s", e.RawTable(), f.Name, f.Type.SQLType())
+		default:
+			continue
+		}
+		if err := w.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fieldCountsView is raw.field_counts: per entity, landed batch and field,
+// the rows and the non-NULL values, with the newest update time of the
+// batch's rows for entities that have updated_at. Generated from the entity
+// declarations, so that a new entity needs no edit to the data-quality mart.
+func fieldCountsView() string {
+	var parts []string
+	for _, e := range models.All() {
+		updated := "null::timestamp"
+		if _, ok := e.Field("updated_at"); ok {
+			updated = "max(updated_at)::timestamp"
+		}
+		parts = append(parts, fmt.Sprintf(`select '%s' as system, '%s' as entity, _batch_id, row_count, newest_update_at, field, non_null
+    from (
+        unpivot (
+            select _batch_id, count(*) as row_count, %s as newest_update_at,
+                count(columns(* exclude (source_system, _source, _batch_id, _source_file, _source_row, _loaded_at)))
+            from %s
+            group by _batch_id
+        ) on columns(* exclude (_batch_id, row_count, newest_update_at)) into name field value non_null
+    )`, e.System, e.Name, updated, e.RawTable()))
+	}
+	return "create or replace view raw.field_counts as\n" + strings.Join(parts, "\nunion all\n")
 }
 
 // QueryAll runs a small query and returns its column names and rows.

@@ -117,7 +117,7 @@ func (d *DB) LoadSources(t testing.TB) {
 			// the batch record the data-quality mart reads, as landing writes it
 			batch := fmt.Sprintf("%s-%d", s.Name, i)
 			q = fmt.Sprintf(`insert into ops.batches select %[1]s, 'modeltest', %[2]s, %[3]s, %[4]s, %[5]s, '', count(*), 0,
-				count(*) - count(distinct (%[6]s)), current_date, '', timestamp %[7]s from %[8]s where _batch_id = %[1]s`,
+				count(*) - count(distinct (%[6]s)), current_date, '', timestamp %[7]s, timestamp %[7]s from %[8]s where _batch_id = %[1]s`,
 				quote.Lit(batch), quote.Lit(s.Name), quote.Lit(s.System), quote.Lit(s.Entity), quote.Lit(f),
 				strings.Join(s.PrimaryKey, ", "), quote.Lit(loaded), table)
 			if err := d.W.Exec(ctx, q); err != nil {
