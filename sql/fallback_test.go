@@ -74,3 +74,24 @@ func TestDataQualityFreshnessAndAccountlessWins(t *testing.T) {
 		{"crm", "rep", "1", "", "2026-03-19 23:00:00", "12"},
 	})
 }
+
+// A lead without an account is estimated like an account: a lead with an
+// industry but no employee count takes the industry's median employees,
+// and potential_source names the method that estimated it.
+func TestLeadPotentialFallback(t *testing.T) {
+	db := modeltest.Fixture(t, "../testdata/kpis", asOf)
+	db.Given(t, "raw.crm__lead", `
+		lead_id,created_at,channel,industry,employees,source_system,_source,_batch_id,_loaded_at
+		L5,2026-02-06 09:00:00,web_form,machinery,20,crm,crm_leads,b1,2026-03-31 02:00:00
+		L6,2026-02-07 09:00:00,web_form,Machinery,,crm,crm_leads,b1,2026-03-31 02:00:00
+		L7,2026-02-08 09:00:00,web_form,,,crm,crm_leads,b1,2026-03-31 02:00:00`)
+	db.Build(t, "mart.fct_lead")
+	// machinery: 100 per employee; accounts' median employees (10, 50, 100, 500, 1000) = 100;
+	// class B starts at 12000 (A4), so both estimates are C
+	whtest.Equal(t, db.Query(t, "select lead_id, potential_revenue, potential_source, potential_class from mart.fct_lead order by lead_id"), [][]string{
+		{"lead_id", "potential_revenue", "potential_source", "potential_class"},
+		{"L5", "2000", "benchmark", "C"},
+		{"L6", "10000", "benchmark", "C"},
+		{"L7", "", "", "unclassified"},
+	})
+}

@@ -62,3 +62,34 @@ func TestTwoCRMInstancesDoNotMerge(t *testing.T) {
 		{"crm_b:L1", "crm:crm_b:A1", "outbound_prospecting", "retail", "won", "2026-02-10 09:00:00"},
 	})
 }
+
+// Four business units split 1/2/1, not 2/1/1: the top and bottom thirds
+// that the study compares have the same size, published in business_units.
+func TestMaturityThirdsOfEqualSize(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "testdata", "kpis", "leadmart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := modeltest.Open(t, cfg, "2026-03-31")
+	db.Given(t, "mart.kpi_digital_maturity", `
+		business_unit,assessed_on:DATE,maturity_index:DOUBLE,maturity_level:INTEGER
+		B1,2026-01-15,90,5
+		B2,2026-01-15,70,4
+		B3,2026-01-15,50,3
+		B4,2026-01-15,30,2`)
+	db.Given(t, "staging.stg_finance__bu_financials", `
+		business_unit,year:INTEGER,revenue:DOUBLE,ebitda:DOUBLE
+		B1,2025,1000,120
+		B2,2025,1000,100
+		B3,2025,1000,80
+		B4,2025,1000,60`)
+	db.Build(t, "mart.kpi_maturity_vs_performance")
+	whtest.Equal(t, db.Query(t, `select maturity_group, business_units, avg_maturity_index, avg_ebitda_margin
+		from mart.kpi_maturity_vs_performance where grouping in ('tercile', 'difference') order by maturity_group`), [][]string{
+		{"maturity_group", "business_units", "avg_maturity_index", "avg_ebitda_margin"},
+		{"bottom_third", "1", "30", "0.06"},
+		{"middle_third", "2", "60", "0.09"},
+		{"top_minus_bottom", "", "60", "0.06"},
+		{"top_third", "1", "90", "0.12"},
+	})
+}

@@ -104,7 +104,7 @@ first_response as (
 -- peers: the lead's industry and size through the same methods as accounts
 -- (the rep's account estimate does not exist yet).
 lead_estimate as (
-    select e.subject_key as lead_id, e.value
+    select e.subject_key as lead_id, e.method, e.value
     from estimates as e
     cross join params as p
     where list_position(p.potential_methods, e.method) is not null
@@ -125,9 +125,10 @@ lead_potential as (
     select
         l.lead_id,
         coalesce(ap.potential_revenue, le.value) as potential_revenue,
-        case when ap.account_key is not null then 'account' when le.value is not null then 'peer_estimate' end as potential_source,
+        -- where the number comes from: the account, else the method that estimated it
+        case when ap.potential_revenue is not null then 'account' when le.value is not null then le.method end as potential_source,
         coalesce(
-            ap.potential_class,
+            case when ap.potential_revenue is not null then ap.potential_class end,
             case
                 when le.value is null then null
                 when le.value >= cb.a_min then 'A'

@@ -39,8 +39,11 @@ subjects as (
     from accounts as a
     left join median_employees as mi on mi.industry = a.industry
     union all
-    select 'lead', lead_id, industry, cfg.size_class(employees), employees
-    from leads
+    -- a lead with an industry but no employee count takes the industry's
+    -- median too, as an account does; without an industry it stays unknown
+    select 'lead', l.lead_id, l.industry, cfg.size_class(l.employees), coalesce(l.employees, mi.employees)
+    from leads as l
+    left join median_employees as mi on mi.industry = l.industry
 ),
 
 final as (

@@ -30,17 +30,32 @@ performance as (
     from financials as f
 ),
 
-units as (
+ranked as (
     select
         l.business_unit,
         l.maturity_index,
         l.maturity_level,
-        ntile(3) over (order by l.maturity_index desc, l.business_unit) as tercile,
+        row_number() over (order by l.maturity_index desc, l.business_unit) as maturity_rank,
+        count(*) over () as units,
         p.ebitda_margin,
         p.revenue_growth
     from latest as l
     cross join params as pa
     left join performance as p on p.business_unit = l.business_unit and p.year = year(pa.as_of) - 1
+),
+
+-- Top and bottom third of equal size: n // 3 units each (at least one of
+-- each from two units on), the rest in the middle. ntile would split four
+-- units 2/1/1 and compare two against one.
+units as (
+    select
+        *,
+        case
+            when maturity_rank <= greatest(units // 3, least(units // 2, 1)) then 1
+            when maturity_rank > units - greatest(units // 3, least(units // 2, 1)) then 3
+            else 2
+        end as tercile
+    from ranked
 ),
 
 grouped as (
