@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 )
@@ -111,4 +113,13 @@ func CopyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// CheckHTTPURL is the problem with a required http(s) URL under key, or ""
+// when it is one: the kinds that fetch over HTTP share the rule.
+func CheckHTTPURL(key, raw string) string {
+	if u, err := url.Parse(raw); raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Sprintf("%s: required, an http or https URL, got %q", key, raw)
+	}
+	return ""
 }

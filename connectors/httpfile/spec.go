@@ -1,7 +1,6 @@
 package httpfile
 
 import (
-	"fmt"
 	"net/url"
 	"path"
 	"strings"
@@ -48,8 +47,8 @@ func (s *Spec) Defaults() {
 // Validate requires an http(s) URL and a format the file connector reads.
 func (s *Spec) Validate() []string {
 	var out []string
-	if u, err := url.Parse(s.HTTP.URL); s.HTTP.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		out = append(out, fmt.Sprintf("http.url: required, an http or https URL, got %q", s.HTTP.URL))
+	if msg := extract.CheckHTTPURL("http.url", s.HTTP.URL); msg != "" {
+		out = append(out, msg)
 	}
 	for _, m := range (&file.Spec{Path: s.HTTP.URL, Format: s.HTTP.Format}).Validate() {
 		out = append(out, "http."+m)

@@ -1,9 +1,6 @@
 package rest
 
 import (
-	"fmt"
-	"net/url"
-
 	"leadmart/connectors/extract"
 )
 
@@ -64,8 +61,8 @@ func (s *Spec) Defaults() {
 // Validate requires an http(s) URL and no negative numbers.
 func (s *Spec) Validate() []string {
 	var out []string
-	if u, err := url.Parse(s.REST.URL); s.REST.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		out = append(out, fmt.Sprintf("rest.url: required, an http or https URL, got %q", s.REST.URL))
+	if msg := extract.CheckHTTPURL("rest.url", s.REST.URL); msg != "" {
+		out = append(out, msg)
 	}
 	if s.REST.PageSize < 0 || s.REST.Retries < 0 || s.REST.TimeoutSeconds < 0 {
 		out = append(out, "rest: page_size, retries and timeout_seconds must be >= 0")
