@@ -23,12 +23,13 @@ import (
 // threads than cores (so DuckDB adds in a different order each time),
 // publish the same values in every table of all three targets: DuckDB,
 // Parquet and PostgreSQL. Only run_id and the publication's own
-// timestamps may differ. The extracts are the demo at scale 2, large
-// enough for several row groups per fact table.
+// timestamps may differ. The extracts are the demo at scale 1: with the
+// campaign-cost sum back in floating point, this scale already fails the
+// test in three tables.
 func TestDeterministicPublication(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("LOUD SKIP: two demo runs at scale 2 take half a minute; run without -short")
+		t.Skip("LOUD SKIP: two demo runs take half a minute; run without -short")
 	}
 	dsn := pgtest.DSN(t)
 	env := "LEADMART_TEST_DETERMINISM_DSN"
@@ -38,7 +39,7 @@ func TestDeterministicPublication(t *testing.T) {
 	// The same extract files for both runs (a link, so that their
 	// modification times, the data's age where there is no updated_at, agree).
 	extracts := t.TempDir()
-	if _, err := demo.Generate(extracts, demo.Options{Seed: 7, Scale: 2, End: end}); err != nil {
+	if _, err := demo.Generate(extracts, demo.Options{Seed: 7, Scale: 1, End: end}); err != nil {
 		t.Fatal(err)
 	}
 	var sums [2]map[string]string
