@@ -156,9 +156,6 @@ func loadMeta(fsys fs.FS, m *Model) error {
 	p := strings.TrimSuffix(m.Path, ".sql") + ".yml"
 	b, err := fs.ReadFile(fsys, p)
 	if err != nil {
-		if m.Layer == "staging" {
-			return nil // staging models are internal; their docs are optional
-		}
 		return fmt.Errorf("model %s: missing metadata %s: %w", m.Qualified(), p, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))

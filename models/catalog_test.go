@@ -11,6 +11,7 @@ import (
 func TestCatalogOrdersByReferences(t *testing.T) {
 	fsys := fstest.MapFS{
 		"staging/stg_a.sql": {Data: []byte("select * from raw.crm__lead")},
+		"staging/stg_a.yml": {Data: []byte("description: a\n")},
 		"core/fct_b.sql":    {Data: []byte("select * from staging.stg_a -- not core.fct_x\n")},
 		"core/fct_b.yml":    {Data: []byte("description: b\n")},
 		"core/dim_c.sql":    {Data: []byte("select * from core.fct_b join staging.stg_a using (x)")},

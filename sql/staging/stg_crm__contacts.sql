@@ -1,5 +1,5 @@
 -- One row per CRM contact. Personal fields are kept here only: core and marts
--- never select them unless publish.duckdb.include_personal_data is set.
+-- never select them, so they are never published.
 with source as (
     -- keys of a second CRM instance carry its source_system (docs/kpis.md#several-instances)
     select * replace (
