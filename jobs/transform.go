@@ -149,7 +149,7 @@ func ModelQuery(ctx context.Context, w *workdb.Warehouse, m models.Model) (strin
 }
 
 // fixedPoint wraps a published model's query so that its floating-point
-// columns become PublishedDecimal and its HUGEINT counts (DuckDB's sum of
+// and other decimal columns become PublishedDecimal and its HUGEINT counts (DuckDB's sum of
 // BIGINT) become BIGINT. Models downstream read the cast table, so their
 // sums are exact too. The query is only bound, not run, to learn its types.
 func fixedPoint(ctx context.Context, w *workdb.Warehouse, query string) (string, error) {
@@ -161,10 +161,12 @@ func fixedPoint(ctx context.Context, w *workdb.Warehouse, query string) (string,
 	cast := false
 	for _, c := range cols {
 		sel := quote.Ident(c.Name)
-		switch c.Type {
-		case "DOUBLE", "FLOAT":
+		switch {
+		case c.Type == "DOUBLE", c.Type == "FLOAT",
+			// one published scale: a product of decimals has the sum of their scales
+			strings.HasPrefix(c.Type, "DECIMAL") && c.Type != PublishedDecimal:
 			sel, cast = fmt.Sprintf("cast(%s as %s) as %s", sel, PublishedDecimal, sel), true
-		case "HUGEINT":
+		case c.Type == "HUGEINT":
 			sel, cast = fmt.Sprintf("cast(%s as BIGINT) as %s", sel, sel), true
 		}
 		sels = append(sels, sel)

@@ -188,7 +188,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		}
 	}
 	if err := w.Exec(ctx, fieldCountsView()); err != nil {
-		return fmt.Errorf("migrate work database: raw.field_counts: %w", err)
+		return fmt.Errorf("migrate work database: ops.field_counts: %w", err)
 	}
 	return nil
 }
@@ -224,7 +224,7 @@ func (w *Warehouse) upgradeRaw(ctx context.Context, e models.Entity) error {
 	return nil
 }
 
-// fieldCountsView is raw.field_counts: per entity, landed batch and field,
+// fieldCountsView is ops.field_counts: per entity, landed batch and field,
 // the rows and the non-NULL values, with the newest update time of the
 // batch's rows for entities that have updated_at. Generated from the entity
 // declarations, so that a new entity needs no edit to the data-quality mart.
@@ -245,7 +245,7 @@ func fieldCountsView() string {
         ) on columns(* exclude (_batch_id, row_count, newest_update_at)) into name field value non_null
     )`, e.System, e.Name, updated, e.RawTable()))
 	}
-	return "create or replace view raw.field_counts as\n" + strings.Join(parts, "\nunion all\n")
+	return "create or replace view ops.field_counts as\n" + strings.Join(parts, "\nunion all\n")
 }
 
 // QueryAll runs a small query and returns its column names and rows.

@@ -28,11 +28,11 @@ current_batches as (
     qualify row_number() over (partition by source order by loaded_at desc, batch_id desc) = 1
 ),
 
--- Non-null counts of every field of the current extracts (raw.field_counts
+-- Non-null counts of every field of the current extracts (ops.field_counts
 -- is generated from the entity declarations).
 field_counts as (
     select fc.*
-    from raw.field_counts as fc
+    from ops.field_counts as fc
     where fc._batch_id in (select batch_id from current_batches)
 ),
 
