@@ -67,3 +67,25 @@ func TestGoldenTextStages(t *testing.T) {
 		{"product", "MG Special", "3", "1", "1", "1", "0", "0.5", "60", "0", "1", "10", "10"},
 	})
 }
+
+// A HubSpot-shaped export: internal stage ids, ISO timestamps with Z, an
+// expected close date in the close-date column of open deals, an industry
+// enum, and potential from annual revenue.
+func TestGoldenHubSpotDeals(t *testing.T) {
+	db := modeltest.Fixture(t, "../testdata/hubspot_deals", "2024-02-29")
+	db.Build(t, "mart.kpi_win_rate")
+	db.Build(t, "mart.account_potential")
+	whtest.Equal(t, db.Query(t, `select dimension, dimension_value, opportunities, open, won, lost, win_rate_count, win_rate_amount
+		from mart.kpi_win_rate where dimension in ('all', 'industry') order by dimension, dimension_value nulls first`), [][]string{
+		{"dimension", "dimension_value", "opportunities", "open", "won", "lost", "win_rate_count", "win_rate_amount"},
+		{"all", "all", "4", "2", "1", "1", "0.5", "0.6001"},
+		{"industry", "", "1", "1", "0", "0", "", ""},
+		{"industry", "software", "2", "1", "1", "0", "1", "1"},
+		{"industry", "unknown", "1", "0", "0", "1", "0", "0"},
+	})
+	whtest.Equal(t, db.Query(t, "select account_key, potential_revenue, potential_method, potential_class from mart.account_potential order by account_key"), [][]string{
+		{"account_key", "potential_revenue", "potential_method", "potential_class"},
+		{"crm:9001", "150000", "revenue_share", "C"},
+		{"crm:9002", "", "", "unclassified"},
+	})
+}
