@@ -154,14 +154,21 @@ func validateMapping(at string, s Source, e models.Entity, bad func(string, ...a
 
 // closest suggests the known name nearest to name, if one is near enough.
 func closest(name string, known []string) string {
+	if best := Nearest(name, known); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+// Nearest is the name in known closest to name by edit distance, ignoring
+// case, or "" when none is within half of name's length (plus one): the
+// suggestion an error about an unknown field or column makes.
+func Nearest(name string, known []string) string {
 	best, bestD := "", len(name)/2+2
 	for _, k := range known {
-		if d := levenshtein.ComputeDistance(strings.ToLower(name), k); d < bestD {
+		if d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }

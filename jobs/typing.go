@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agnivade/levenshtein"
-
 	"leadmart/config"
 	"leadmart/connectors/extract"
 	"leadmart/internal/quote"
@@ -164,16 +162,10 @@ func canonicalLiteral(t models.Type, v string) string {
 
 // suggest names the header column closest to a missing one, if any is close.
 func suggest(name string, header []string) string {
-	best, bestD := "", len(name)/2+1
-	for _, h := range header {
-		if d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(h)); d < bestD {
-			best, bestD = h, d
-		}
+	if best := config.Nearest(name, header); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return ""
 }
 
 // firstLine is an error's first line: DuckDB appends a caret diagram.
