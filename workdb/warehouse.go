@@ -169,12 +169,10 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			failing_rows bigint, detail varchar)`,
 	}
 	for _, e := range models.All() {
-		cols := make([]string, 0, len(e.Fields)+6)
-		for _, f := range e.Fields {
-			cols = append(cols, f.Name+" "+f.Type.SQLType())
+		var cols []string
+		for _, c := range rawColumns(e) {
+			cols = append(cols, c.Name+" "+c.Type)
 		}
-		cols = append(cols, "source_system varchar", "_source varchar", "_batch_id varchar", "_source_file varchar",
-			"_source_row bigint", "_loaded_at timestamp")
 		ddl = append(ddl, fmt.Sprintf("create table if not exists %s (%s)", e.RawTable(), strings.Join(cols, ", ")))
 	}
 	for _, q := range ddl {
@@ -193,10 +191,21 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	return nil
 }
 
+// rawColumns are the columns of an entity's raw table: its fields, then the
+// lineage every raw row carries.
+func rawColumns(e models.Entity) []Column {
+	cols := make([]Column, 0, len(e.Fields)+6)
+	for _, f := range e.Fields {
+		cols = append(cols, Column{Name: f.Name, Type: f.Type.SQLType()})
+	}
+	return append(cols, Column{"source_system", "VARCHAR"}, Column{"_source", "VARCHAR"}, Column{"_batch_id", "VARCHAR"},
+		Column{"_source_file", "VARCHAR"}, Column{"_source_row", "BIGINT"}, Column{"_loaded_at", "TIMESTAMP"})
+}
+
 // upgradeRaw brings a raw table that an older leadmart created up to the
-// entity's declaration: a field added since gets its column (NULL in the
-// rows landed before), and a field whose type changed (decimals became
-// fixed point) is cast in place.
+// entity's declaration: a column added since is added (NULL in the rows
+// landed before), and a field whose type changed (decimals became fixed
+// point) is cast in place.
 func (w *Warehouse) upgradeRaw(ctx context.Context, e models.Entity) error {
 	cols, err := w.Columns(ctx, e.RawTable())
 	if err != nil {
@@ -206,14 +215,14 @@ func (w *Warehouse) upgradeRaw(ctx context.Context, e models.Entity) error {
 	for _, c := range cols {
 		have[c.Name] = c.Type
 	}
-	for _, f := range e.Fields {
-		typ, ok := have[f.Name]
+	for _, c := range rawColumns(e) {
+		typ, ok := have[c.Name]
 		var q string
 		switch {
 		case !ok:
-			q = fmt.Sprintf("alter table %s add column %s %s", e.RawTable(), f.Name, f.Type.SQLType())
-		case typ != f.Type.SQLType():
-			q = fmt.Sprintf("alter table %s alter column %s type %s", e.RawTable(), f.Name, f.Type.SQLType())
+			q = fmt.Sprintf("alter table %s add column %s %s", e.RawTable(), c.Name, c.Type)
+		case typ != c.Type:
+			q = fmt.Sprintf("alter table %s alter column %s type %s", e.RawTable(), c.Name, c.Type)
 		default:
 			continue
 		}
