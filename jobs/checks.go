@@ -20,6 +20,8 @@ type CheckResult struct {
 	Name        string
 	FailingRows int64
 	Detail      string
+	// Warn: failing rows are reported, but do not stop the run.
+	Warn bool
 }
 
 // Passed says whether no row failed.
@@ -30,6 +32,7 @@ func (c CheckResult) Passed() bool { return c.FailingRows == 0 }
 // anything else runs count.
 type check struct {
 	model, name, count, pass, detail, sample string
+	warn                                     bool
 }
 
 // checksFor derives the checks a model's metadata declares.
@@ -76,7 +79,7 @@ func checksFor(m models.Model) []check {
 	}
 	for _, c := range m.Meta.Checks {
 		out = append(out, check{model: t, name: c.Name, count: fmt.Sprintf("select count(*) from (%s)", c.SQL),
-			detail: "failing rows", sample: fmt.Sprintf("select * from (%s) limit 3", c.SQL)})
+			detail: "failing rows", sample: fmt.Sprintf("select * from (%s) limit 3", c.SQL), warn: c.Severity == "warn"})
 	}
 	return out
 }
@@ -96,7 +99,7 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 	var failed []string
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {
-			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail}
+			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail, Warn: c.warn}
 			start := time.Now()
 			if err := countFailing(ctx, w, c, &r.FailingRows); err != nil {
 				return out, fmt.Errorf("check %s on %s: %w", c.name, c.model, err)
@@ -105,11 +108,17 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 				Int64("duration_ms", time.Since(start).Milliseconds()).Func(workdb.LogPeakRSS).Msg("checked")
 			status := "pass"
 			if !r.Passed() {
-				status = "fail"
 				if c.sample != "" {
 					r.Detail += ", e.g. " + sampleRows(ctx, w, c.sample)
 				}
-				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, r.Detail))
+				msg := fmt.Sprintf("%s %s: %d %s", c.model, c.name, r.FailingRows, r.Detail)
+				if c.warn {
+					status = "warn"
+					log.Warn().Str("model", c.model).Str("check", c.name).Int64("failing_rows", r.FailingRows).Msg(msg)
+				} else {
+					status = "fail"
+					failed = append(failed, msg)
+				}
 			}
 			if err := w.Exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, r.Detail); err != nil {
 				return out, err

@@ -38,3 +38,23 @@ func TestOldExportAsOfData(t *testing.T) {
 		})
 	}
 }
+
+// A won date before the lead's creation, as real exports have in a few
+// rows, does not block the publication: the warning check names the lead,
+// the lead counts as won, and it has no duration.
+func TestStageBeforeCreationWarns(t *testing.T) {
+	t.Parallel()
+	dir := whtest.CopyFixture(t, "../testdata/mql_closed_deals")
+	replaceIn(t, dir+"/closed_deals.csv", "m06,s3,sdr1,sr1,06-02-2018 00:00", "m06,s3,sdr1,sr1,20-01-2018 00:00")
+	res := whtest.MustRun(t, dir, "2018-06-30")
+	want := "check core.fct_lead stages_in_order: 1 failing rows, e.g. (lead_id=m06)"
+	if len(res.Warnings) != 1 || res.Warnings[0] != want {
+		t.Errorf("warnings:\n got %q\nwant [%q]", res.Warnings, want)
+	}
+	// organic_search: m01 won after 10.604167 days; m06 won, but 12 days before its creation
+	whtest.Equal(t, whtest.Query(t, whtest.Published(dir), `select won, days_lead_won_p50 from mart.kpi_lead_outcomes
+		where dimension = 'channel' and dimension_value = 'organic_search'`), [][]string{
+		{"won", "days_lead_won_p50"},
+		{"2", "10.604167"},
+	})
+}

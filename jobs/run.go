@@ -187,6 +187,11 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if err != nil {
 		return err
 	}
+	for _, c := range res.Checks {
+		if c.Warn && !c.Passed() {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("check %s %s: %d %s", c.Model, c.Name, c.FailingRows, c.Detail))
+		}
+	}
 	done()
 	if res.Metrics, err = measure(ctx, w, cat); err != nil {
 		return err

@@ -76,6 +76,11 @@ type Metric struct {
 type Check struct {
 	Name string `yaml:"name"`
 	SQL  string `yaml:"sql"`
+	// Severity is error (the default: failing rows stop the run before
+	// publication) or warn (they are recorded and reported, and the run
+	// publishes): for rules that real exports break in a few rows without
+	// making the figures wrong, and whose effect the models document.
+	Severity string `yaml:"severity"`
 }
 
 // Catalog is every model, in dependency order.
@@ -165,6 +170,11 @@ func loadMeta(fsys fs.FS, m *Model) error {
 	}
 	if m.Meta.Description == "" {
 		return fmt.Errorf("model metadata %s: description is required", p)
+	}
+	for _, c := range m.Meta.Checks {
+		if c.Severity != "" && c.Severity != "error" && c.Severity != "warn" {
+			return fmt.Errorf("model metadata %s: check %s: severity must be error or warn, got %q", p, c.Name, c.Severity)
+		}
 	}
 	return nil
 }

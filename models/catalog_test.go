@@ -55,6 +55,9 @@ func TestCatalogErrors(t *testing.T) {
 		{"missing metadata", fstest.MapFS{
 			"marts/k.sql": {Data: []byte("select 1")},
 		}, "model mart.k: missing metadata marts/k.yml"},
+		{"unknown check severity", fstest.MapFS{
+			"marts/k.sql": {Data: []byte("select 1")}, "marts/k.yml": {Data: []byte("description: k\nchecks: [{name: c, sql: select 1, severity: info}]\n")},
+		}, `model metadata marts/k.yml: check c: severity must be error or warn, got "info"`},
 		{"unknown metadata key", fstest.MapFS{
 			"marts/k.sql": {Data: []byte("select 1")}, "marts/k.yml": {Data: []byte("description: k\ngrian: x\n")},
 		}, "field grian not found"},

@@ -56,3 +56,10 @@ create or replace macro cfg.fixed(x) as cast(x as decimal(38, 10));
 -- ids never merge by accident (docs/kpis.md#several-instances).
 create or replace macro cfg.key(source_system, system, id) as
     case when id is null or source_system = system then id else source_system || ':' || id end;
+
+-- days: the days from a to b, NULL when b is before a. A stage time earlier
+-- than the one before it is a data error (the warning check stages_in_order
+-- names the lead): the lead still counts, but it has no duration, so one bad
+-- row cannot pull a median below 0 (docs/kpis.md#velocity).
+create or replace macro cfg.days(a, b) as
+    case when b >= a then date_diff('minute', a, b) / 1440.0 end;

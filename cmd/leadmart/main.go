@@ -200,12 +200,20 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	fmt.Fprintf(w, "\nrun %s as of %s: success in %.1fs\n", res.RunID, res.AsOf.Format(time.DateOnly), res.Duration.Seconds())
 	fmt.Fprintf(w, "landed: %d new files, %d unchanged, %d rows, %d rejected lines\n", res.Land.Files, res.Land.Skipped, res.Land.Rows, res.Land.Rejected)
 	passed := 0
+	warned := 0
 	for _, c := range res.Checks {
+		if c.Warn && !c.Passed() {
+			warned++
+		}
 		if c.Passed() {
 			passed++
 		}
 	}
-	fmt.Fprintf(w, "models: %d built; checks: %d/%d passed\n", len(res.Models), passed, len(res.Checks))
+	fmt.Fprintf(w, "models: %d built; checks: %d/%d passed", len(res.Models), passed, len(res.Checks))
+	if warned > 0 {
+		fmt.Fprintf(w, ", %d warned (see the warnings below)", warned)
+	}
+	fmt.Fprintln(w)
 	st := func(name string) float64 { return res.Stages[name].Seconds() }
 	fmt.Fprintf(w, "stages: land %.1fs, transform %.1fs (staging %.1f, core %.1f, marts %.1f), check %.1fs, publish %.1fs\n",
 		st("land"), st("transform"), st("staging"), st("core"), st("marts"), st("check"), st("publish"))

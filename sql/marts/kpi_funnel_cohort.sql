@@ -32,17 +32,17 @@ cohorts as (
         count(won_at) as reached_won_to_date,
         -- velocity: days between consecutive stages, only for the leads whose
         -- times for both stages were recorded (a skipped stage has no duration)
-        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.5) filter (where mql_observed) as days_lead_mql_p50,
-        quantile_cont(date_diff('minute', lead_at, mql_at) / 1440.0, 0.75) filter (where mql_observed) as days_lead_mql_p75,
-        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.5) filter (where mql_observed and sql_observed) as days_mql_sql_p50,
-        quantile_cont(date_diff('minute', mql_at, sql_at) / 1440.0, 0.75) filter (where mql_observed and sql_observed) as days_mql_sql_p75,
-        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.5) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p50,
-        quantile_cont(date_diff('minute', sql_at, opportunity_at) / 1440.0, 0.75) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p75,
-        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.5) filter (where opportunity_observed) as days_opportunity_won_p50,
-        quantile_cont(date_diff('minute', opportunity_at, won_at) / 1440.0, 0.75) filter (where opportunity_observed) as days_opportunity_won_p75,
+        quantile_cont(cfg.days(lead_at, mql_at), 0.5) filter (where mql_observed) as days_lead_mql_p50,
+        quantile_cont(cfg.days(lead_at, mql_at), 0.75) filter (where mql_observed) as days_lead_mql_p75,
+        quantile_cont(cfg.days(mql_at, sql_at), 0.5) filter (where mql_observed and sql_observed) as days_mql_sql_p50,
+        quantile_cont(cfg.days(mql_at, sql_at), 0.75) filter (where mql_observed and sql_observed) as days_mql_sql_p75,
+        quantile_cont(cfg.days(sql_at, opportunity_at), 0.5) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p50,
+        quantile_cont(cfg.days(sql_at, opportunity_at), 0.75) filter (where sql_observed and opportunity_observed) as days_sql_opportunity_p75,
+        quantile_cont(cfg.days(opportunity_at, won_at), 0.5) filter (where opportunity_observed) as days_opportunity_won_p50,
+        quantile_cont(cfg.days(opportunity_at, won_at), 0.75) filter (where opportunity_observed) as days_opportunity_won_p75,
         -- creation to won, whatever stages lie between
-        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.5) as days_lead_won_p50,
-        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.75) as days_lead_won_p75
+        quantile_cont(cfg.days(lead_at, won_at), 0.5) as days_lead_won_p50,
+        quantile_cont(cfg.days(lead_at, won_at), 0.75) as days_lead_won_p75
     from leads
     group by all
 ),

@@ -30,8 +30,8 @@ grouped as (
         count(*) filter (where outcome = 'lost') as lost,
         count(*) filter (where outcome = 'disqualified') as disqualified,
         count(*) filter (where outcome = 'open') as open,
-        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.5) as days_lead_won_p50,
-        quantile_cont(date_diff('minute', lead_at, won_at) / 1440.0, 0.75) as days_lead_won_p75
+        quantile_cont(cfg.days(lead_at, won_at), 0.5) as days_lead_won_p50,
+        quantile_cont(cfg.days(lead_at, won_at), 0.75) as days_lead_won_p75
     from leads
     group by grouping sets ((), (channel), (channel_class), (industry), (potential_class), (business_unit))
 ),

@@ -15,8 +15,8 @@ final as (
         count(*) as cohort_leads,
         count(l.won_at) as won,
         cfg.safe_div(count(l.won_at), count(*)) as conversion_lead_won,
-        quantile_cont(date_diff('minute', l.lead_at, l.won_at) / 1440.0, 0.5) as days_lead_won_p50,
-        quantile_cont(date_diff('minute', l.lead_at, l.won_at) / 1440.0, 0.75) as days_lead_won_p75
+        quantile_cont(cfg.days(l.lead_at, l.won_at), 0.5) as days_lead_won_p50,
+        quantile_cont(cfg.days(l.lead_at, l.won_at), 0.75) as days_lead_won_p75
     from leads as l
     cross join params as p
     where l.cohort_month >= p.history_start

@@ -29,8 +29,8 @@ grouped as (
         count(*) filter (where outcome = 'unknown') as unknown_outcome,
         coalesce(sum(amount_rc) filter (where outcome = 'won'), 0) as won_amount,
         coalesce(sum(amount_rc) filter (where outcome = 'lost'), 0) as lost_amount,
-        quantile_cont(date_diff('minute', created_at, closed_at) / 1440.0, 0.5) filter (where outcome = 'won') as days_created_won_p50,
-        quantile_cont(date_diff('minute', created_at, closed_at) / 1440.0, 0.75) filter (where outcome = 'won') as days_created_won_p75
+        quantile_cont(cfg.days(created_at, closed_at), 0.5) filter (where outcome = 'won') as days_created_won_p50,
+        quantile_cont(cfg.days(created_at, closed_at), 0.75) filter (where outcome = 'won') as days_created_won_p75
     from opportunities
     group by grouping sets ((), (industry), (product), (business_unit), (opportunity_type))
 ),
