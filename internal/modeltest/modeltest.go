@@ -229,6 +229,14 @@ func (d *DB) Build(t testing.TB, model string) {
 	}
 }
 
+// BuildAll builds every model of the catalog that was neither given nor built.
+func (d *DB) BuildAll(t testing.TB) {
+	t.Helper()
+	for _, m := range d.Cat.Models {
+		d.Build(t, m.Qualified())
+	}
+}
+
 // Query returns a header row and the rows as whtest formats them.
 func (d *DB) Query(t testing.TB, q string) [][]string {
 	t.Helper()

@@ -102,7 +102,8 @@ final as (
             (select count(*) from core.fct_opportunity where is_won and account_key is null)
         end as won_without_account,
         fr.newest_at,
-        greatest(date_diff('day', fr.newest_at::date, p.as_of), 0) as freshness_days
+        -- greatest() skips NULLs in DuckDB: no data is no age, not 0 days
+        case when fr.newest_at is not null then greatest(date_diff('day', fr.newest_at::date, p.as_of), 0) end as freshness_days
     from completeness as c
     cross join params as p
     left join freshness as fr on fr.system = c.system and fr.entity = c.entity

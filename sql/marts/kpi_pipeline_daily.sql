@@ -38,8 +38,11 @@ open_days as (
             )) as date_day
         from opportunities as o
         cross join params as p
-        -- closed at an unknown time: not open on as_of, and no day is known
+        -- closed at an unknown time: not open on as_of, and no day is known.
+        -- Created at an unknown time: no day is known either, and greatest()
+        -- skips NULLs in DuckDB, so without this it would be open every day.
         where not (o.is_closed and o.closed_at is null)
+            and o.created_at is not null
     )
 ),
 
