@@ -80,7 +80,10 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		opt.AsOf = DefaultAsOf(start, cfg.Location())
 	}
 	res := &Result{RunID: NewRunID(start), AsOf: opt.AsOf}
-	log := opt.Log.With().Str("run_id", res.RunID).Str("as_of", opt.AsOf.Format(time.DateOnly)).Logger()
+	// as_of is added to the run's logger once, and again after --as-of data
+	// has resolved it: a repeated key would make two as_of fields in one line.
+	base := opt.Log.With().Str("run_id", res.RunID).Logger()
+	log := base.With().Str("as_of", opt.AsOf.Format(time.DateOnly)).Logger()
 
 	cat, err := models.LoadCatalog(opt.SQL)
 	if err != nil {
@@ -96,7 +99,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	log.Info().Msg("run started")
-	err = runSteps(ctx, w, cfg, cat, opt, res, log)
+	err = runSteps(ctx, w, cfg, cat, opt, res, base)
+	log = base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Duration = time.Since(start)
 	status, msg := "success", ""
 	if err != nil {
@@ -121,8 +125,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	return res, nil
 }
 
-func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat *models.Catalog, opt Options, res *Result, log zerolog.Logger) error {
+func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat *models.Catalog, opt Options, res *Result, base zerolog.Logger) error {
 	var err error
+	log := base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Stages = map[string]time.Duration{}
 	step := func(name string) func() {
 		t := time.Now()
@@ -145,7 +150,7 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	}
 	if opt.AsOfData {
 		res.AsOf = asOfFromData(res.Data, res.AsOf)
-		log = log.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
+		log = base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 		log.Info().Str("data_first", res.Data.First.Format(time.DateOnly)).Str("data_last", res.Data.Last.Format(time.DateOnly)).Msg("as of the newest data date")
 		if err := w.Exec(ctx, "update ops.runs set as_of = ? where run_id = ?", res.AsOf, res.RunID); err != nil {
 			return fmt.Errorf("record run: %w", err)
