@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "time/tzdata" // the time zone must resolve on machines without zoneinfo
@@ -28,7 +29,7 @@ import (
 
 // ErrInvalid marks a configuration that cannot be used as written: a key
 // that is unknown or out of range, or a mapping that does not fit its
-// source. cmd/leadmart exits 6 on it.
+// source. cmd/leadmart exits 2 on it, as on any usage error.
 var ErrInvalid = errors.New("invalid configuration")
 
 // CurrentVersion is the only config version this build understands.
@@ -142,6 +143,14 @@ type Source struct {
 	SourceSystem string `yaml:"source_system"`
 	// PrimaryKey of the entity. Default: the canonical key.
 	PrimaryKey []string `yaml:"primary_key"`
+	// AllowEmpty: a file with no rows (or no bytes) lands as an empty
+	// batch instead of failing the run. Default false: an extract that
+	// suddenly has no rows is far more often a broken export than a quiet day.
+	AllowEmpty bool `yaml:"allow_empty"`
+	// MaxRejected is how many lines of one file may be rejected (split
+	// into the wrong number of fields) before the file fails the run: a
+	// share of its lines ("1%") or a count ("10"). Default "1%".
+	MaxRejected string `yaml:"max_rejected"`
 
 	// Spec is the connector kind's own keys; nil for an unknown kind.
 	Spec extract.Spec `yaml:"-"`
@@ -172,7 +181,8 @@ func (s Source) SourceColumns() []string {
 
 // Env is what the source's connector is opened with.
 func (c *Config) Env(s Source) extract.Env {
-	return extract.Env{Name: s.Name, Columns: s.SourceColumns(), Dialect: s.CSV, Location: c.Location(), Resolve: c.Resolve}
+	return extract.Env{Name: s.Name, Columns: s.SourceColumns(), Dialect: s.CSV, Location: c.Location(), Resolve: c.Resolve,
+		AllowEmpty: s.AllowEmpty}
 }
 
 // Open returns the source's reader through its connector kind.
@@ -345,6 +355,7 @@ func (c *Config) applyDefaults() {
 		d.Quote = or(d.Quote, `"`)
 		d.Encoding = strings.ToLower(or(d.Encoding, "utf-8"))
 		d.DateFormat = or(d.DateFormat, "%Y-%m-%d")
+		s.MaxRejected = or(s.MaxRejected, "1%")
 		if e, err := models.Lookup(s.System, s.Entity); err == nil && len(s.PrimaryKey) == 0 {
 			s.PrimaryKey = e.Key
 		}
@@ -419,6 +430,9 @@ func (c *Config) Validate() error {
 	if len(c.Warehouse.ReportingCurrency) != 3 {
 		bad("warehouse.reporting_currency: %q is not a 3-letter ISO code", c.Warehouse.ReportingCurrency)
 	}
+	if msg := checkDir(c.Resolve(c.Warehouse.TempDir)); c.Warehouse.TempDir != "" && msg != "" {
+		bad("warehouse.temp_dir: %s", msg)
+	}
 	if c.Warehouse.Threads < 0 {
 		bad("warehouse.threads: must be >= 0, got %d", c.Warehouse.Threads)
 	}
@@ -455,8 +469,21 @@ func (c *Config) Validate() error {
 		if s.CSV.Encoding != "utf-8" && s.CSV.Encoding != "latin-1" {
 			bad("%s.csv.encoding: unknown encoding %q (known: utf-8, latin-1)", at, s.CSV.Encoding)
 		}
-		if len([]rune(s.CSV.Delimiter)) != 1 {
-			bad("%s.csv.delimiter: must be one character, got %q", at, s.CSV.Delimiter)
+		if len(s.CSV.Delimiter) != 1 {
+			bad("%s.csv.delimiter: must be one single-byte character, got %q", at, s.CSV.Delimiter)
+		}
+		if len(s.CSV.Quote) != 1 {
+			bad("%s.csv.quote: must be one single-byte character, got %q", at, s.CSV.Quote)
+		} else if s.CSV.Quote == s.CSV.Delimiter {
+			bad("%s.csv.quote: %q is also the delimiter", at, s.CSV.Quote)
+		}
+		for key, f := range map[string]string{"date_format": s.CSV.DateFormat, "timestamp_format": s.CSV.TimestampFormat} {
+			if msg := checkStrptime(f); msg != "" {
+				bad("%s.csv.%s: %s", at, key, msg)
+			}
+		}
+		if _, _, err := s.RejectLimit(); err != nil {
+			bad("%s.max_rejected: %v", at, err)
 		}
 		validateMapping(at, s, e, bad)
 		for _, k := range s.PrimaryKey {
@@ -542,6 +569,85 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// RejectLimit is MaxRejected as a share of a file's lines (share set) or a
+// count of lines.
+func (s Source) RejectLimit() (count int64, share float64, err error) {
+	v := strings.TrimSpace(s.MaxRejected)
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f < 0 || f > 100 {
+			return 0, 0, fmt.Errorf("want a share such as 1%% or a count of lines such as 10, got %q", s.MaxRejected)
+		}
+		return 0, f / 100, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, 0, fmt.Errorf("want a share such as 1%% or a count of lines such as 10, got %q", s.MaxRejected)
+	}
+	return n, 0, nil
+}
+
+// strptimeCodes are the format codes DuckDB's strptime reads.
+const strptimeCodes = "aAbBcdfgGHIjmMpSuUVwWxXyYzZ%"
+
+// checkStrptime is the problem with a strptime format, "" when none: an
+// unknown or dangling % code, or no code at all, would fail only when the
+// first value is read.
+func checkStrptime(f string) string {
+	if f == "" {
+		return ""
+	}
+	codes := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		if i+1 == len(f) {
+			return fmt.Sprintf("%q ends in a lone %%", f)
+		}
+		i++
+		if f[i] == '-' && i+1 < len(f) { // %-d: without padding
+			i++
+		}
+		if !strings.ContainsRune(strptimeCodes, rune(f[i])) {
+			return fmt.Sprintf("%q has the unknown code %%%c (known: %%%s)", f, f[i], strings.Join(strings.Split(strptimeCodes, ""), " %"))
+		}
+		codes++
+	}
+	if codes == 0 {
+		return fmt.Sprintf("%q has no %% code, so no value could match it", f)
+	}
+	return ""
+}
+
+// checkDir is the problem with a folder leadmart must write into, "" when
+// none: a path that is a file, or a missing folder that cannot be created.
+func checkDir(dir string) string {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Sprintf("%s is a file, not a folder", dir)
+	case err == nil:
+		return ""
+	case !errors.Is(err, os.ErrNotExist):
+		return err.Error()
+	}
+	// the nearest existing parent must be a writable folder
+	parent := filepath.Dir(dir)
+	for ; parent != filepath.Dir(parent); parent = filepath.Dir(parent) {
+		if _, err := os.Stat(parent); err == nil {
+			break
+		}
+	}
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		return fmt.Sprintf("%s cannot be created: %s is not a folder", dir, parent)
+	}
+	if err := syscall.Access(parent, 2 /* W_OK */); err != nil {
+		return fmt.Sprintf("%s cannot be created: %s is not writable", dir, parent)
+	}
+	return ""
 }
 
 func or(v, def string) string {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -171,9 +172,17 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 		return b, err
 	}
 	defer os.Remove(dst + ".tmp") // gone once renamed
-	rejects, err := r.Copy(ctx, w.Conn(), path, dst+".tmp")
+	read, err := r.Copy(ctx, w.Conn(), path, dst+".tmp")
 	if err != nil {
-		return b, fmt.Errorf("%w: source %s: read %s: %v", ErrBadInput, s.Name, path, err)
+		if errors.Is(err, ErrBadInput) { // the reader named the file and the line
+			return b, inputError(fmt.Errorf("source %s: %w", s.Name, err))
+		}
+		return b, inputError(fmt.Errorf("source %s: read %s: %w", s.Name, path, err))
+	}
+	rejects := read.Rejects
+	if read.Empty {
+		// an allowed empty extract: a batch of no rows, with nothing to copy
+		return b, recordBatch(ctx, w.Conn(), b, runID, s, path, hash, "", loadDate, loadedAt, extractedAt, 0)
 	}
 	// The folder's load_date=... is not a column of the file.
 	tmpScan := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", quote.Lit(dst+".tmp"))
@@ -208,7 +217,7 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	if err != nil {
 		tx.Rollback()
 		if strings.Contains(err.Error(), badValueMarker) {
-			if berr := firstBadValue(ctx, w, scan, exprs, path, r.HeaderLines(), rejects); berr != nil {
+			if berr := firstBadValue(ctx, w, scan, exprs, path, read); berr != nil {
 				return b, berr
 			}
 		}
@@ -216,6 +225,12 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	}
 	b.rows, _ = res.RowsAffected()
 	b.rejected = int64(len(rejects))
+	if err := rejectLimit(s, path, b.rows, rejects); err != nil {
+		return b, err
+	}
+	if err := blankKeys(ctx, tx, ent, s, path, b.id, read); err != nil {
+		return b, err
+	}
 	// Duplicate keys are counted on this batch's raw Parquet, not on the raw
 	// table that grows every night.
 	var keys []string
@@ -232,12 +247,80 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	if err := recordRejects(ctx, tx, rejects, runID, b.id, s.Name, path); err != nil {
 		return b, err
 	}
-	if _, err := tx.ExecContext(ctx, `insert into ops.batches (batch_id, run_id, source, system, entity, file, content_hash, rows,
-		rejected, duplicate_keys, load_date, parquet_path, loaded_at, extracted_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC(), extractedAt); err != nil {
+	if err := recordBatch(ctx, tx, b, runID, s, path, hash, rel, loadDate, loadedAt, extractedAt, dups); err != nil {
 		return b, err
 	}
 	return b, tx.Commit()
+}
+
+// execer is a transaction or the session.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func recordBatch(ctx context.Context, tx execer, b batch, runID string, s config.Source, path, hash, rel, loadDate string, loadedAt, extractedAt time.Time, dups int64) error {
+	_, err := tx.ExecContext(ctx, `insert into ops.batches (batch_id, run_id, source, system, entity, file, content_hash, rows,
+		rejected, duplicate_keys, load_date, parquet_path, loaded_at, extracted_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC(), extractedAt)
+	if err != nil {
+		return fmt.Errorf("record batch %s: %w", b.id, err)
+	}
+	return nil
+}
+
+// rejectLimit fails a file that had more lines rejected than its source
+// allows, naming the first.
+func rejectLimit(s config.Source, path string, rows int64, rejects []extract.Reject) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	count, share, err := s.RejectLimit()
+	if err != nil {
+		return fmt.Errorf("%w: source %s: max_rejected: %v", config.ErrInvalid, s.Name, err)
+	}
+	n := int64(len(rejects))
+	lines := rows + n
+	limit := fmt.Sprintf("%d", count)
+	over := n > count
+	if share > 0 || count == 0 && strings.HasSuffix(s.MaxRejected, "%") {
+		limit = s.MaxRejected
+		over = float64(n) > share*float64(lines)
+	}
+	if !over {
+		return nil
+	}
+	first := rejects[0]
+	return fmt.Errorf("%w: source %s: %s: %d of %d lines rejected (%.1f%%), more than max_rejected %s; the first, line %d: %s: %q",
+		ErrBadInput, s.Name, path, n, lines, 100*float64(n)/float64(lines), limit, first.Line, first.Message, extract.Shown(first.Text))
+}
+
+// blankKeys fails a batch with a row whose key is empty: such a row can be
+// neither matched nor updated by a later version, and would fail a check
+// of every later run. It names the first such row's line.
+func blankKeys(ctx context.Context, tx *sql.Tx, ent models.Entity, s config.Source, path, batchID string, read extract.Read) error {
+	var conds []string
+	for _, k := range s.PrimaryKey {
+		conds = append(conds, k+" is null")
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	var row sql.NullInt64
+	var n int64
+	err := tx.QueryRowContext(ctx, fmt.Sprintf("select min(_source_row), count(*) from %s where _batch_id = ? and (%s)",
+		ent.RawTable(), strings.Join(conds, " or ")), batchID).Scan(&row, &n)
+	if err != nil {
+		return fmt.Errorf("look for empty keys: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	line, err := read.LineOf(row.Int64)
+	if err != nil {
+		return fmt.Errorf("find data row %d of %s: %w", row.Int64, path, err)
+	}
+	return fmt.Errorf("%w: source %s: %s line %d: the key %s is empty (%d rows in all); every row needs one",
+		ErrBadInput, s.Name, path, line, strings.Join(s.PrimaryKey, ", "), n)
 }
 
 // recordRejects writes the rejected lines in one statement per 500 lines.

@@ -199,21 +199,36 @@ func (c column) strict() string {
 	return fmt.Sprintf("coalesce(%s, case when %s then error(%s) end)", c.typed, c.bad, quote.Lit(badValueMarker))
 }
 
+// The number shapes each dialect reads. DuckDB's own casts are lenient in
+// ways that corrupt silently: '1.5' becomes the integer 2, '1_000' and
+// '0x10' are numbers, and with the decimal comma's dots simply removed,
+// '5000.50' would become 500050. A value of another shape does not parse,
+// and landing names it.
+const (
+	intPoint     = `[+-]?[0-9]+(\.0*)?`                                // 12, 12.0 (as written by tools that hold counts as floats)
+	intComma     = `[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,0*)?`       // 12, 1.200, 12,0
+	decimalPoint = `[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?` // 1234.56, .5, 1.5E+3
+	decimalComma = `[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]*)?|[+-]?,[0-9]+`
+)
+
 // castExpr types trimmed source text v under the source's dialect. A value
 // that does not parse becomes NULL here; firstBadValue reports it first.
 func castExpr(t models.Type, v string, d extract.Dialect) string {
 	switch t {
 	case models.Int:
 		if d.DecimalComma {
-			return fmt.Sprintf("try_cast(replace(%s, '.', '') as bigint)", v)
+			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(replace(regexp_replace(%[1]s, ',0*$', ''), '.', '') as bigint) end",
+				v, quote.Lit(intComma))
 		}
-		return fmt.Sprintf("try_cast(%s as bigint)", v)
+		return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(regexp_replace(%[1]s, '\\.0*$', '') as bigint) end", v, quote.Lit(intPoint))
 	case models.Decimal:
 		if d.DecimalComma {
-			v = fmt.Sprintf("replace(replace(%s, '.', ''), ',', '.')", v)
+			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(replace(replace(%[1]s, '.', ''), ',', '.') as %[3]s) end",
+				v, quote.Lit(decimalComma), models.Decimal.SQLType())
 		}
 		// plain decimals exactly; scientific notation (1.5E+3) through double
-		return fmt.Sprintf("coalesce(try_cast(%[1]s as %[2]s), try_cast(try_cast(%[1]s as double) as %[2]s))", v, models.Decimal.SQLType())
+		return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then coalesce(try_cast(%[1]s as %[3]s), try_cast(try_cast(%[1]s as double) as %[3]s)) end",
+			v, quote.Lit(decimalPoint), models.Decimal.SQLType())
 	case models.Date:
 		if d.DateFormat == "%Y-%m-%d" {
 			return fmt.Sprintf("coalesce(try_cast(%[1]s as date), try_cast(try_cast(%[1]s as timestamp) as date))", v)
@@ -233,7 +248,7 @@ func castExpr(t models.Type, v string, d extract.Dialect) string {
 // firstBadValue fails on the first value that is present but does not parse
 // as its canonical type, naming file, line and column. scan reads the raw
 // Parquet with its file_row_number.
-func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols []column, path string, headerLines int64, rejects []extract.Reject) error {
+func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols []column, path string, read extract.Read) error {
 	var parts []string
 	for _, c := range cols {
 		if c.bad == "" {
@@ -269,20 +284,12 @@ func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols [
 	if n > 1 {
 		more = fmt.Sprintf(" (%d bad values in all)", n)
 	}
-	return fmt.Errorf("%w: %s line %d, column %q: cannot parse %q as %s for field %s%s",
-		ErrBadInput, path, fileLine(row, headerLines, rejects), col, val, kind, field, more)
-}
-
-// fileLine turns a data row into the file's line: after the header, and
-// after the rejected lines that came before it (rejects are sorted by line).
-func fileLine(dataRow, headerLines int64, rejects []extract.Reject) int64 {
-	line := dataRow + headerLines
-	for _, r := range rejects {
-		if r.Line <= line {
-			line++
-		}
+	line, err := read.LineOf(row)
+	if err != nil {
+		return fmt.Errorf("find data row %d of %s: %w", row, path, err)
 	}
-	return line
+	return fmt.Errorf("%w: %s line %d, column %q: cannot parse %q as %s for field %s%s",
+		ErrBadInput, path, line, col, extract.Shown(val), kind, field, more)
 }
 
 // TypedSelect is the typing of one extract, scan, for source s: the raw

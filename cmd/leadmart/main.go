@@ -34,7 +34,6 @@ const (
 	exitChecks  = 3
 	exitLocked  = 4
 	exitBadData = 5
-	exitConfig  = 6
 )
 
 const usage = `leadmart: a batch warehouse for B2B lead management
@@ -91,16 +90,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "leadmart %s: %v\n", args[0], err)
 	switch {
-	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage):
+	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid):
 		return exitUsage
+	case errors.Is(err, jobs.ErrEnvironment):
+		return exitFailed
 	case errors.Is(err, jobs.ErrChecksFailed):
 		return exitChecks
 	case errors.Is(err, workdb.ErrLocked):
 		return exitLocked
 	case errors.Is(err, jobs.ErrBadInput):
 		return exitBadData
-	case errors.Is(err, config.ErrInvalid):
-		return exitConfig
 	}
 	return exitFailed
 }

@@ -38,6 +38,8 @@ type Env struct {
 	Location *time.Location
 	// Resolve makes a config-relative path usable from the working directory.
 	Resolve func(string) string
+	// AllowEmpty: a file with no rows, or no bytes, is a valid extract.
+	AllowEmpty bool
 }
 
 // Dialect describes how a CSV file, and text values in general, are written.
@@ -61,10 +63,32 @@ type Reader interface {
 	// Files lists the extract files to land, in a stable order.
 	Files() ([]string, error)
 	// Copy writes one file's rows as read to a Parquet file, in file order:
-	// Parquet row i + 1 is the data row. It returns the lines it rejected.
-	Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]Reject, error)
-	// HeaderLines precede the first data row (for line numbers in errors).
-	HeaderLines() int64
+	// Parquet row i + 1 is the data row. A file that cannot be read as
+	// configured fails with ErrBadInput, naming its physical line.
+	Copy(ctx context.Context, conn *sql.Conn, path, dst string) (Read, error)
+}
+
+// Read is what copying one file learned besides its rows.
+type Read struct {
+	// Rejects are the lines that could not be split into the header's
+	// columns, by physical line.
+	Rejects []Reject
+	// Line is the physical line (1-based, header included) where data row
+	// n (1-based, rejected lines excluded) starts; nil when the row number
+	// is the line (a Parquet extract).
+	Line func(dataRow int64) (int64, error)
+	// Empty: the file has no header at all and its source allows that; no
+	// Parquet copy was written.
+	Empty bool
+}
+
+// LineOf is the physical line of data row n, or n itself when r has no
+// line map.
+func (r Read) LineOf(n int64) (int64, error) {
+	if r.Line == nil {
+		return n, nil
+	}
+	return r.Line(n)
 }
 
 // Reject is a line the reader could not split into the header's columns.
@@ -90,12 +114,9 @@ func (s *Staged) Files() ([]string, error) {
 }
 
 // Copy copies the Parquet extract byte for byte.
-func (s *Staged) Copy(_ context.Context, _ *sql.Conn, path, dst string) ([]Reject, error) {
-	return nil, CopyFile(path, dst)
+func (s *Staged) Copy(_ context.Context, _ *sql.Conn, path, dst string) (Read, error) {
+	return Read{}, CopyFile(path, dst)
 }
-
-// HeaderLines: a Parquet extract has none.
-func (s *Staged) HeaderLines() int64 { return 0 }
 
 // CopyFile copies src to dst.
 func CopyFile(src, dst string) error {

@@ -39,11 +39,11 @@ func conn(t *testing.T) *sql.Conn {
 func copyOf(t *testing.T, c *sql.Conn, src *Source, path string) (string, []Reject) {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "copy.parquet")
-	rej, err := src.Copy(context.Background(), c, path, dst)
+	read, err := src.Copy(context.Background(), c, path, dst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst, rej
+	return dst, read.Rejects
 }
 
 func TestReadCSV(t *testing.T) {

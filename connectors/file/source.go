@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -52,46 +53,79 @@ func (s *Source) Files() ([]string, error) {
 	return files, nil
 }
 
-// HeaderLines is how many lines precede the first data row: a data row's
-// line number is its data row + HeaderLines (+ the rejected lines before it).
-func (s *Source) HeaderLines() int64 {
-	switch s.spec.Format {
-	case "csv", "xlsx":
-		return 1
-	}
-	return 0
-}
-
 // Copy writes path's rows as they are read to the Parquet file dst
 // (zstd), in file order: Parquet row i + 1 is data row i + 1 of the file
-// (lines it rejects excluded). It returns the lines it had to reject. One
-// pass over the file, and no table in between: landing then types the rows
-// from dst. A Parquet extract is copied byte for byte.
-func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]Reject, error) {
+// (lines it rejects excluded). One pass over the file, and no table in
+// between: landing then types the rows from dst. A Parquet extract is
+// copied byte for byte. A file with no rows fails unless its source
+// allows empty extracts.
+func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) (extract.Read, error) {
 	to := func(q string) error {
 		return exec(ctx, conn, fmt.Sprintf("copy (%s) to %s (format parquet, compression zstd)", q, quote.Lit(dst)))
 	}
+	var (
+		read extract.Read
+		err  error
+	)
 	switch s.spec.Format {
 	case "csv":
 		return s.copyCSV(ctx, conn, path, to)
 	case "ndjson":
+		if err = s.nonEmpty(path); err != nil {
+			return read, err
+		}
 		scan, err := s.readJSON(ctx, conn, path)
 		if err != nil {
-			return nil, err
+			return read, err
 		}
-		return nil, to("select * from " + scan)
+		err = to("select * from " + scan)
 	case "parquet":
-		return nil, extract.CopyFile(path, dst)
+		err = extract.CopyFile(path, dst)
 	case "xlsx":
 		// the Appender needs a table; the sheets leadmart reads are small
 		table := "landing.xlsx_" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		defer exec(context.WithoutCancel(ctx), conn, "drop table if exists "+table)
 		if err := s.readXLSX(ctx, conn, path, table); err != nil {
-			return nil, err
+			return read, err
 		}
-		return nil, to("select * from " + table)
+		// the header is line 1: data row n is line n + 1
+		read.Line = func(n int64) (int64, error) { return n + 1, nil }
+		err = to("select * from " + table)
+	default:
+		return read, fmt.Errorf("unknown format %q", s.spec.Format)
 	}
-	return nil, fmt.Errorf("unknown format %q", s.spec.Format)
+	if err != nil {
+		return read, err
+	}
+	return read, s.rowsOrAllowed(ctx, conn, path, dst)
+}
+
+// nonEmpty fails on a file of no bytes, which DuckDB reads as one column
+// named column0, unless the source allows empty extracts.
+func (s *Source) nonEmpty(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Size() == 0 && !s.env.AllowEmpty {
+		return extract.Bad("%s is empty: no rows (set allow_empty: true on the source if an empty extract is expected)", path)
+	}
+	return nil
+}
+
+// rowsOrAllowed fails when the copy cannot be read back (a corrupt Parquet
+// extract, named as the user's file, not the copy), or holds no row and
+// the source does not allow that.
+func (s *Source) rowsOrAllowed(ctx context.Context, conn *sql.Conn, path, dst string) error {
+	var n int64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("select count(*) from read_parquet(%s)", quote.Lit(dst))).Scan(&n); err != nil {
+		msg, _, _ := strings.Cut(strings.ReplaceAll(err.Error(), dst, path), "\n")
+		return extract.Bad("%s cannot be read as %s: %s", path, s.spec.Format, msg)
+	}
+	if n == 0 && !s.env.AllowEmpty {
+		return extract.Bad("%s has no data rows (set allow_empty: true on the source if an empty extract is expected)", path)
+	}
+	return nil
 }
 
 // Scan is the DuckDB table function that reads path directly, without line
@@ -139,46 +173,81 @@ func (s *Source) readJSON(ctx context.Context, conn *sql.Conn, path string) (str
 	return fmt.Sprintf("read_json(%s, format='newline_delimited', columns={%s})", quote.Lit(path), strings.Join(cols, ", ")), nil
 }
 
-func (s *Source) copyCSV(ctx context.Context, conn *sql.Conn, path string, to func(q string) error) ([]Reject, error) {
+func (s *Source) copyCSV(ctx context.Context, conn *sql.Conn, path string, to func(q string) error) (extract.Read, error) {
 	d := s.env.Dialect
+	var read extract.Read
+	layout, err := inspect(path, d, s.env.AllowEmpty)
+	if err != nil {
+		return read, err
+	}
+	if layout.header == nil {
+		read.Empty = true
+		return read, nil
+	}
 	id := strconv.FormatInt(time.Now().UnixNano(), 36)
 	rejScans, rejErrs := "rejects_"+id+"_scans", "rejects_"+id+"_errors"
 	// Every value is read as text: the configured dialect, not DuckDB's
 	// sniffer, decides how numbers and dates are parsed. Rows with the wrong
 	// number of fields are set aside with their line number instead of
-	// failing the whole file.
+	// failing the whole file. A line longer than DuckDB's default limit
+	// (2 MB) is read whole: the scan measured the longest.
 	q := fmt.Sprintf(`select * from read_csv(%s,
 		header=true, all_varchar=true, delim=%s, quote=%s, escape=%s, encoding=%s, strict_mode=true,
-		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false)`,
+		ignore_errors=true, store_rejects=true, rejects_scan=%s, rejects_table=%s, null_padding=false,
+		max_line_size=%d)`,
 		quote.Lit(path), quote.Lit(d.Delimiter), quote.Lit(d.Quote), quote.Lit(d.Quote), quote.Lit(d.Encoding),
-		quote.Lit(rejScans), quote.Lit(rejErrs))
+		quote.Lit(rejScans), quote.Lit(rejErrs), max(2<<20, layout.maxRecord+1024))
 	if err := to(q); err != nil {
-		return nil, err
+		return read, err
 	}
+	defer func() {
+		for _, t := range []string{rejScans, rejErrs} {
+			exec(context.WithoutCancel(ctx), conn, "drop table if exists "+t)
+		}
+	}()
+	// DuckDB numbers lines without the line ends inside quoted values; the
+	// scan turns its numbers into physical lines.
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf(
-		`select line, arg_min(error_type || ': ' || error_message, column_idx), coalesce(any_value(csv_line), '')
+		`select line, arg_min(error_type, column_idx), arg_min(error_type || ': ' || error_message, column_idx),
+			coalesce(any_value(csv_line), ''), arg_min(coalesce(column_name, ''), column_idx)
 		from %s group by line order by line`, rejErrs))
 	if err != nil {
-		return nil, fmt.Errorf("read rejects: %w", err)
+		return read, fmt.Errorf("read rejects: %w", err)
 	}
 	defer rows.Close()
-	var out []Reject
+	type found struct {
+		offset       int64
+		kind, column string
+		r            Reject
+	}
+	var all []found
+	offsets := map[int64]bool{}
 	for rows.Next() {
-		var r Reject
-		if err := rows.Scan(&r.Line, &r.Message, &r.Text); err != nil {
-			return nil, err
+		var f found
+		if err := rows.Scan(&f.offset, &f.kind, &f.r.Message, &f.r.Text, &f.column); err != nil {
+			return read, err
 		}
-		out = append(out, r)
+		all = append(all, f)
+		offsets[f.offset] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return read, err
 	}
-	for _, t := range []string{rejScans, rejErrs} {
-		if err := exec(ctx, conn, "drop table if exists "+t); err != nil {
-			return nil, err
+	lines, err := linesAt(path, d, offsets)
+	if err != nil {
+		return read, err
+	}
+	for _, f := range all {
+		f.r.Line = lines[f.offset]
+		// DuckDB starts the text with the blank lines before it
+		f.r.Text = extract.Shown(strings.Trim(f.r.Text, "\r\n"))
+		if f.kind == "INVALID ENCODING" || f.kind == "INVALID UNICODE" {
+			return read, extract.Bad("%s line %d, column %q: bytes that are not %s", path, f.r.Line, f.column, d.Encoding)
 		}
+		read.Rejects = append(read.Rejects, f.r)
 	}
-	return out, nil
+	read.Line = lineFinder(path, d, offsets)
+	return read, nil
 }
 
 // readXLSX streams the sheet's rows into the table through the Appender:

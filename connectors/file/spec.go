@@ -36,6 +36,8 @@ func (s *Spec) Validate() []string {
 	var out []string
 	if s.Path == "" {
 		out = append(out, "path: required")
+	} else if _, err := filepath.Match(s.Path, ""); err != nil {
+		out = append(out, fmt.Sprintf("path: %q is not a valid file pattern: %v", s.Path, err))
 	}
 	switch s.Format {
 	case "csv", "ndjson", "parquet", "xlsx":

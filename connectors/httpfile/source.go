@@ -94,14 +94,9 @@ func (s *Source) Files() ([]string, error) {
 }
 
 // Copy reads the downloaded file as a file source does.
-func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) ([]extract.Reject, error) {
+func (s *Source) Copy(ctx context.Context, conn *sql.Conn, path, dst string) (extract.Read, error) {
 	if s.file == nil {
-		return nil, errors.New("nothing was downloaded")
+		return extract.Read{}, errors.New("nothing was downloaded")
 	}
 	return s.file.Copy(ctx, conn, path, dst)
-}
-
-// HeaderLines are the file format's.
-func (s *Source) HeaderLines() int64 {
-	return file.New(file.Spec{Format: s.cfg.Format}, s.env, "").HeaderLines()
 }
