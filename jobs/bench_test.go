@@ -110,7 +110,7 @@ func benchLand(b *testing.B, dir, y string, rows int64) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := Land(ctx, w, cfg, "bench", time.Now(), zerolog.New(io.Discard))
+		st, err := Land(ctx, w, cfg, LandOptions{RunID: "bench", LoadedAt: time.Now()}, zerolog.New(io.Discard))
 		w.Close()
 		if err != nil || st.Rows != rows {
 			b.Fatalf("landed %d rows, err %v", st.Rows, err)

@@ -53,12 +53,32 @@ func extractSource(ctx context.Context, w *workdb.Warehouse, s config.Source, ex
 // LandStats counts what landing did in one run.
 type LandStats struct {
 	Files, Skipped, Rows, Rejected int64
+	// Retyped batches were typed again from their as-read copies: their
+	// source's mapping or dialect changed, or a rebuild asked for it.
+	Retyped int64
+	// Warnings: schema drift, dropped files met again.
+	Warnings []string
 }
 
-// Land reads every configured source. Each new file (by content hash) is
-// written once to raw Parquet and appended to its raw table with lineage;
-// a file landed before is skipped.
-func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID string, loadedAt time.Time, log zerolog.Logger) (LandStats, error) {
+// LandOptions are what a run asks of landing besides the config.
+type LandOptions struct {
+	RunID    string
+	LoadedAt time.Time
+	// Rebuild re-derives every landed batch of these sources from its
+	// as-read copy; "*" means every source.
+	Rebuild []string
+}
+
+func (o LandOptions) rebuilds(source string) bool {
+	return slices.Contains(o.Rebuild, "*") || slices.Contains(o.Rebuild, source)
+}
+
+// Land reads every configured source. First, batches landed under another
+// mapping or dialect (or all, on a rebuild) are typed again from their
+// as-read copies. Then each new file (by content hash) is written once to
+// raw Parquet and appended to its raw table with lineage; a file landed
+// before is skipped, and so is one whose batch was dropped, with a warning.
+func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, opt LandOptions, log zerolog.Logger) (LandStats, error) {
 	var st LandStats
 	for _, s := range cfg.Sources {
 		var (
@@ -69,9 +89,15 @@ func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID st
 		if err != nil {
 			return st, err
 		}
+		fp := fingerprintOf(s, r)
+		n, err := rederive(ctx, w, s, r, fp, opt, log)
+		st.Retyped += n
+		if err != nil {
+			return st, err
+		}
 		if ex, ok := r.(Extractor); ok {
 			start := time.Now()
-			if extracted, ext, err = extractSource(ctx, w, s, ex, runID); err != nil {
+			if extracted, ext, err = extractSource(ctx, w, s, ex, opt.RunID); err != nil {
 				return st, err
 			}
 			log.Info().Str("source", s.Name).Int64("rows", ext.Rows).Str("watermark", ext.Watermark).
@@ -83,10 +109,11 @@ func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID st
 		}
 		for _, f := range files {
 			start := time.Now()
-			b, err := landFile(ctx, w, cfg, s, r, f, runID, loadedAt)
+			b, err := landFile(ctx, w, cfg, s, r, f, fp, opt)
 			if err != nil {
 				return st, err
 			}
+			st.Warnings = append(st.Warnings, b.warnings...)
 			if b.skipped {
 				st.Skipped++
 				log.Debug().Str("source", s.Name).Str("file", f).Msg("unchanged, skipped")
@@ -99,7 +126,7 @@ func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID st
 				Int64("rejected", b.rejected).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("landed")
 		}
 		if extracted != "" {
-			if err := advanceWatermark(ctx, w, s.Name, ext.Watermark, runID); err != nil {
+			if err := advanceWatermark(ctx, w, s.Name, ext.Watermark, opt.RunID); err != nil {
 				return st, err
 			}
 			// what the extraction wrote (its reader's files) is landed now
@@ -107,7 +134,6 @@ func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, runID st
 				os.Remove(f)
 			}
 		}
-
 	}
 	return st, nil
 }
@@ -136,40 +162,53 @@ type batch struct {
 	id             string
 	rows, rejected int64
 	skipped        bool
+	warnings       []string
 }
 
-func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s config.Source, r extract.Reader, path, runID string, loadedAt time.Time) (batch, error) {
+// BatchID names the batch of one file's content in one source, and its
+// as-read copy: landing the same file again after a failed run rewrites
+// the same raw Parquet file, and typing it again under a new mapping keeps
+// its id, so lineage stays stable.
+func BatchID(source, contentHash string) string {
+	sum := sha256.Sum256([]byte(source + "\x00" + contentHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s config.Source, r extract.Reader, path string, fp fingerprint, opt LandOptions) (batch, error) {
 	ent, err := models.Lookup(s.System, s.Entity)
 	if err != nil {
 		return batch{}, err
 	}
 	hash, err := fileHash(path)
 	if err != nil {
-		return batch{}, fmt.Errorf("%w: source %s: %v", ErrBadInput, s.Name, err)
+		return batch{}, inputError(fmt.Errorf("source %s: %w", s.Name, err))
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return batch{}, fmt.Errorf("%w: source %s: %v", ErrBadInput, s.Name, err)
+		return batch{}, inputError(fmt.Errorf("source %s: %w", s.Name, err))
 	}
-	extractedAt := fi.ModTime().UTC()
-	var seen int
-	if err := w.QueryRow(ctx, "select count(*) from ops.batches where source = ? and content_hash = ?", s.Name, hash).Scan(&seen); err != nil {
-		return batch{}, err
+	b := batch{id: BatchID(s.Name, hash)}
+	var status string
+	err = w.QueryRow(ctx, "select coalesce(status, 'landed') from ops.batches where batch_id = ?", b.id).Scan(&status)
+	switch {
+	case err == nil && status == "dropped":
+		b.skipped = true
+		b.warnings = append(b.warnings, fmt.Sprintf("source %s: %s is batch %s, which was dropped (leadmart batches show %s); it is not landed again: correct or remove the file, or restore the batch",
+			s.Name, path, b.id, b.id))
+		return b, nil
+	case err == nil:
+		b.skipped = true // landed before; rederive brought it to this mapping
+		return b, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return b, fmt.Errorf("look up batch %s: %w", b.id, err)
 	}
-	if seen > 0 {
-		return batch{skipped: true}, nil
-	}
-	// The batch id follows from source and content: landing the same file
-	// again after a failed run rewrites the same raw Parquet file.
-	sum := sha256.Sum256([]byte(s.Name + "\x00" + hash))
-	b := batch{id: hex.EncodeToString(sum[:8])}
 	// Raw Parquet: the file's content as read, before any typing or mapping,
 	// written in one pass over the file; the typed insert reads it back.
-	loadDate := loadedAt.In(cfg.Location()).Format(time.DateOnly)
+	loadDate := opt.LoadedAt.In(cfg.Location()).Format(time.DateOnly)
 	rel := filepath.Join("raw", s.System, s.Entity, "load_date="+loadDate, b.id+".parquet")
 	dst := filepath.Join(w.Dir, rel)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return b, err
+		return b, inputError(err)
 	}
 	defer os.Remove(dst + ".tmp") // gone once renamed
 	read, err := r.Copy(ctx, w.Conn(), path, dst+".tmp")
@@ -179,57 +218,107 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 		}
 		return b, inputError(fmt.Errorf("source %s: read %s: %w", s.Name, path, err))
 	}
-	rejects := read.Rejects
+	lb := landedBatch{id: b.id, runID: opt.RunID, source: s.Name, file: path, hash: hash, loadDate: loadDate, loadedAt: opt.LoadedAt.UTC(),
+		extractedAt: fi.ModTime().UTC(), fp: fp}
 	if read.Empty {
 		// an allowed empty extract: a batch of no rows, with nothing to copy
-		return b, recordBatch(ctx, w.Conn(), b, runID, s, path, hash, "", loadDate, loadedAt, extractedAt, 0)
+		return b, recordBatch(ctx, w.Conn(), lb, s, 0, 0, 0, nil)
 	}
-	// The folder's load_date=... is not a column of the file.
-	tmpScan := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", quote.Lit(dst+".tmp"))
-	header, err := w.Columns(ctx, tmpScan)
-	if err != nil {
-		return b, fmt.Errorf("read raw parquet %s: %w", rel, err)
-	}
-	exprs, err := typedColumns(ent, s, header, path, exprTypes(ctx, w, tmpScan))
+	lb.parquet = rel
+	typed, err := typeBatch(ctx, w, ent, s, lb, dst+".tmp", read, true)
 	if err != nil {
 		return b, err
 	}
+	b.rows, b.rejected, b.warnings = typed.rows, typed.rejected, typed.warnings
+	// The copy gets its name once its rows are committed: a raw file
+	// always has its batch (a kill in between leaves a .tmp that the next
+	// run's cleanup renames).
 	if err := os.Rename(dst+".tmp", dst); err != nil {
-		return b, err
+		return b, inputError(err)
+	}
+	return b, nil
+}
+
+// landedBatch is one batch as ops.batches records it.
+type landedBatch struct {
+	id, runID, source, file, hash, parquet, loadDate string
+	loadedAt, extractedAt                            time.Time
+	fp                                               fingerprint
+}
+
+type typed struct {
+	rows, rejected int64
+	warnings       []string
+}
+
+// typeBatch types the as-read copy at copyPath into its raw table, with
+// lineage, and records the batch, in one transaction. On a first landing
+// (first) it checks the rejected lines against the source's limit, the
+// header against the previous batch's, and records the rejects.
+func typeBatch(ctx context.Context, w *workdb.Warehouse, ent models.Entity, s config.Source, lb landedBatch, copyPath string, read extract.Read, first bool) (typed, error) {
+	var out typed
+	// The folder's load_date=... is not a column of the file.
+	scan := fmt.Sprintf("read_parquet(%s, hive_partitioning = false)", quote.Lit(copyPath))
+	header, err := w.Columns(ctx, scan)
+	if err != nil {
+		return out, fmt.Errorf("%w: source %s: read the as-read copy of %s: %v", ErrBadInput, s.Name, lb.file, firstLine(err))
+	}
+	exprs, err := typedColumns(ent, s, header, lb.file, exprTypes(ctx, w, scan))
+	if err != nil {
+		return out, err
+	}
+	var names []string
+	for _, c := range header {
+		names = append(names, c.Name)
+	}
+	if first {
+		if out.warnings, err = schemaDrift(ctx, w, s, lb, names, exprs); err != nil {
+			return out, err
+		}
 	}
 	// Parquet keeps the file's row order: file_row_number + 1 is the data row.
-	scan := fmt.Sprintf("read_parquet(%s, file_row_number = true, hive_partitioning = false)", quote.Lit(dst))
-
-	names, sels := selectList(exprs, true)
-	names = append(names, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
-	sels = append(sels, quote.Lit(s.SourceSystem), quote.Lit(s.Name), quote.Lit(b.id), quote.Lit(path), "file_row_number + 1",
-		fmt.Sprintf("timestamp '%s'", loadedAt.UTC().Format("2006-01-02 15:04:05.000000")))
+	scan = fmt.Sprintf("read_parquet(%s, file_row_number = true, hive_partitioning = false)", quote.Lit(copyPath))
+	cols, sels := selectList(exprs, true)
+	cols = append(cols, "source_system", "_source", "_batch_id", "_source_file", "_source_row", "_loaded_at")
+	sels = append(sels, quote.Lit(s.SourceSystem), quote.Lit(s.Name), quote.Lit(lb.id), quote.Lit(lb.file), "file_row_number + 1",
+		fmt.Sprintf("timestamp '%s'", lb.loadedAt.Format("2006-01-02 15:04:05.000000")))
 
 	tx, err := w.Begin(ctx)
 	if err != nil {
-		return b, err
+		return out, err
 	}
 	defer tx.Rollback()
+	// Typing again replaces the batch's rows.
+	for _, q := range []string{"delete from " + ent.RawTable() + " where _batch_id = ?", "delete from ops.batches where batch_id = ?"} {
+		if _, err := tx.ExecContext(ctx, q, lb.id); err != nil {
+			return out, fmt.Errorf("replace batch %s: %w", lb.id, err)
+		}
+	}
 	// One pass: the insert types every value and stops at the first one that
 	// does not parse; only then is the file searched for the exact line and column.
 	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from %s", ent.RawTable(),
-		strings.Join(names, ", "), strings.Join(sels, ", "), scan))
+		strings.Join(cols, ", "), strings.Join(sels, ", "), scan))
 	if err != nil {
 		tx.Rollback()
 		if strings.Contains(err.Error(), badValueMarker) {
-			if berr := firstBadValue(ctx, w, scan, exprs, path, read); berr != nil {
-				return b, berr
+			if berr := firstBadValue(ctx, w, scan, exprs, lb.file, read); berr != nil {
+				return out, berr
 			}
 		}
-		return b, fmt.Errorf("load %s into %s: %w", path, ent.RawTable(), err)
+		return out, inputError(fmt.Errorf("load %s into %s: %w", lb.file, ent.RawTable(), err))
 	}
-	b.rows, _ = res.RowsAffected()
-	b.rejected = int64(len(rejects))
-	if err := rejectLimit(s, path, b.rows, rejects); err != nil {
-		return b, err
+	out.rows, _ = res.RowsAffected()
+	var rejects []extract.Reject
+	if first {
+		rejects = read.Rejects
+		if err := rejectLimit(s, lb.file, out.rows, rejects); err != nil {
+			return out, err
+		}
+	} else if err := tx.QueryRowContext(ctx, "select count(*) from ops.rejected_rows where batch_id = ?", lb.id).Scan(&out.rejected); err != nil {
+		return out, err
 	}
-	if err := blankKeys(ctx, tx, ent, s, path, b.id, read); err != nil {
-		return b, err
+	if err := blankKeys(ctx, tx, ent, s, lb.file, lb.id, read); err != nil {
+		return out, err
 	}
 	// Duplicate keys are counted on this batch's raw Parquet, not on the raw
 	// table that grows every night.
@@ -242,15 +331,21 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 	var dups int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s",
 		strings.Join(keys, ", "), scan)).Scan(&dups); err != nil {
-		return b, fmt.Errorf("count duplicate keys: %w", err)
+		return out, fmt.Errorf("count duplicate keys: %w", err)
 	}
-	if err := recordRejects(ctx, tx, rejects, runID, b.id, s.Name, path); err != nil {
-		return b, err
+	if first {
+		out.rejected = int64(len(rejects))
+		if _, err := tx.ExecContext(ctx, "delete from ops.rejected_rows where batch_id = ?", lb.id); err != nil {
+			return out, err
+		}
+		if err := recordRejects(ctx, tx, rejects, lb.runID, lb.id, s.Name, lb.file); err != nil {
+			return out, err
+		}
 	}
-	if err := recordBatch(ctx, tx, b, runID, s, path, hash, rel, loadDate, loadedAt, extractedAt, dups); err != nil {
-		return b, err
+	if err := recordBatch(ctx, tx, lb, s, out.rows, out.rejected, dups, names); err != nil {
+		return out, err
 	}
-	return b, tx.Commit()
+	return out, tx.Commit()
 }
 
 // execer is a transaction or the session.
@@ -258,12 +353,14 @@ type execer interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
 
-func recordBatch(ctx context.Context, tx execer, b batch, runID string, s config.Source, path, hash, rel, loadDate string, loadedAt, extractedAt time.Time, dups int64) error {
+func recordBatch(ctx context.Context, tx execer, lb landedBatch, s config.Source, rows, rejected, dups int64, columns []string) error {
 	_, err := tx.ExecContext(ctx, `insert into ops.batches (batch_id, run_id, source, system, entity, file, content_hash, rows,
-		rejected, duplicate_keys, load_date, parquet_path, loaded_at, extracted_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.id, runID, s.Name, s.System, s.Entity, path, hash, b.rows, b.rejected, dups, loadDate, rel, loadedAt.UTC(), extractedAt)
+		rejected, duplicate_keys, load_date, parquet_path, loaded_at, extracted_at, fingerprint, read_fingerprint, status, columns, typed_at)
+		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'landed', ?, ?)`,
+		lb.id, lb.runID, s.Name, s.System, s.Entity, lb.file, lb.hash, rows, rejected, dups, lb.loadDate, lb.parquet, lb.loadedAt,
+		lb.extractedAt, lb.fp.typing, lb.fp.read, strings.Join(columns, "\n"), time.Now().UTC())
 	if err != nil {
-		return fmt.Errorf("record batch %s: %w", b.id, err)
+		return fmt.Errorf("record batch %s: %w", lb.id, err)
 	}
 	return nil
 }
@@ -315,12 +412,8 @@ func blankKeys(ctx context.Context, tx *sql.Tx, ent models.Entity, s config.Sour
 	if n == 0 {
 		return nil
 	}
-	line, err := read.LineOf(row.Int64)
-	if err != nil {
-		return fmt.Errorf("find data row %d of %s: %w", row.Int64, path, err)
-	}
-	return fmt.Errorf("%w: source %s: %s line %d: the key %s is empty (%d rows in all); every row needs one",
-		ErrBadInput, s.Name, path, line, strings.Join(s.PrimaryKey, ", "), n)
+	return fmt.Errorf("%w: source %s: %s: the key %s is empty (%d rows in all); every row needs one",
+		ErrBadInput, s.Name, where(read, path, row.Int64), strings.Join(s.PrimaryKey, ", "), n)
 }
 
 // recordRejects writes the rejected lines in one statement per 500 lines.

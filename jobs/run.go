@@ -32,6 +32,9 @@ type Options struct {
 	Log zerolog.Logger
 	// Hooks are the publication's test hooks; zero in production.
 	Hooks publish.Hooks
+	// Rebuild re-derives the typed raw rows of these sources ("*": all)
+	// from their as-read copies before the run goes on as usual.
+	Rebuild []string
 }
 
 // Result summarises a run.
@@ -47,7 +50,10 @@ type Result struct {
 	Data DataRange
 	// Warnings are what the run noticed that makes figures doubtful, e.g.
 	// a KPI window that holds none of the data. The run still publishes.
-	Warnings  []string
+	Warnings []string
+	// Cleaned is what the run found left over by an earlier one that was
+	// killed, and repaired: interrupted runs, stray raw and temporary files.
+	Cleaned   []string
 	Published string
 	Tables    []ModelResult // the published tables, their rows and build time
 	// Stages times land, transform (and within it staging, core and marts),
@@ -138,7 +144,9 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 		}
 	}
 	done := step("land")
-	if res.Land, err = Land(ctx, w, cfg, res.RunID, time.Now(), log); err != nil {
+	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild}, log)
+	res.Warnings = append(res.Warnings, res.Land.Warnings...)
+	if err != nil {
 		return err
 	}
 	done()

@@ -284,12 +284,19 @@ func firstBadValue(ctx context.Context, w *workdb.Warehouse, scan string, cols [
 	if n > 1 {
 		more = fmt.Sprintf(" (%d bad values in all)", n)
 	}
-	line, err := read.LineOf(row)
+	return fmt.Errorf("%w: %s, column %q: cannot parse %q as %s for field %s%s",
+		ErrBadInput, where(read, path, row), col, extract.Shown(val), kind, field, more)
+}
+
+// where names data row n of path by its physical line; by the row when
+// the line cannot be found (the file is gone, and its as-read copy was
+// typed again).
+func where(read extract.Read, path string, n int64) string {
+	line, err := read.LineOf(n)
 	if err != nil {
-		return fmt.Errorf("find data row %d of %s: %w", row, path, err)
+		return fmt.Sprintf("%s data row %d (its line is unknown: %v)", path, n, err)
 	}
-	return fmt.Errorf("%w: %s line %d, column %q: cannot parse %q as %s for field %s%s",
-		ErrBadInput, path, line, col, extract.Shown(val), kind, field, more)
+	return fmt.Sprintf("%s line %d", path, line)
 }
 
 // TypedSelect is the typing of one extract, scan, for source s: the raw

@@ -162,6 +162,16 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		// when the extract was written (a file's modification time): the
 		// data's age where the entity has no updated_at
 		"alter table ops.batches add column if not exists extracted_at timestamp",
+		// how the batch was read and typed, whether it is landed or dropped,
+		// and its columns as read (for schema drift)
+		"alter table ops.batches add column if not exists fingerprint varchar",
+		"alter table ops.batches add column if not exists read_fingerprint varchar",
+		"alter table ops.batches add column if not exists status varchar",
+		"alter table ops.batches add column if not exists columns varchar",
+		"alter table ops.batches add column if not exists typed_at timestamp",
+		"alter table ops.batches add column if not exists dropped_at timestamp",
+		"alter table ops.batches add column if not exists quarantine_path varchar",
+		`create table if not exists ops.batch_events (event_at timestamp, batch_id varchar, action varchar, detail varchar)`,
 		`create table if not exists ops.rejected_rows (run_id varchar, batch_id varchar, source varchar, file varchar,
 			line bigint, message varchar, text varchar)`,
 		`create table if not exists ops.watermarks (source varchar, watermark varchar, run_id varchar, updated_at timestamp)`,

@@ -55,3 +55,7 @@ func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
 	}
 	return New(*s, env, glob), nil
 }
+
+// ReadKey is what of the spec decides how a file's bytes are read: a
+// change re-reads the landed files (jobs' batch fingerprint).
+func (s *Spec) ReadKey() string { return s.Format + "/" + s.Sheet }

@@ -63,3 +63,6 @@ func (s *Spec) Validate() []string {
 func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
 	return New(s.HTTP, env), nil
 }
+
+// ReadKey is what of the spec decides how the file's bytes are read.
+func (s *Spec) ReadKey() string { return s.HTTP.Format + "/" + s.HTTP.Sheet }

@@ -116,7 +116,8 @@ func (d *DB) LoadSources(t testing.TB) {
 			}
 			// the batch record the data-quality mart reads, as landing writes it
 			batch := fmt.Sprintf("%s-%d", s.Name, i)
-			q = fmt.Sprintf(`insert into ops.batches select %[1]s, 'modeltest', %[2]s, %[3]s, %[4]s, %[5]s, '', count(*), 0,
+			q = fmt.Sprintf(`insert into ops.batches (batch_id, run_id, source, system, entity, file, content_hash, rows, rejected,
+				duplicate_keys, load_date, parquet_path, loaded_at, extracted_at) select %[1]s, 'modeltest', %[2]s, %[3]s, %[4]s, %[5]s, '', count(*), 0,
 				count(*) - count(distinct (%[6]s)), current_date, '', timestamp %[7]s, timestamp %[7]s from %[8]s where _batch_id = %[1]s`,
 				quote.Lit(batch), quote.Lit(s.Name), quote.Lit(s.System), quote.Lit(s.Entity), quote.Lit(f),
 				strings.Join(s.PrimaryKey, ", "), quote.Lit(loaded), table)
