@@ -144,6 +144,9 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 		}
 	}
 	done := step("land")
+	if res.Cleaned, err = cleanup(ctx, w, res.RunID, log); err != nil {
+		return err
+	}
 	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild}, log)
 	res.Warnings = append(res.Warnings, res.Land.Warnings...)
 	if err != nil {

@@ -40,6 +40,10 @@ const usage = `leadmart: a batch warehouse for B2B lead management
 
 usage:
   leadmart run   [--config FILE] [--as-of YYYY-MM-DD]   run the nightly job
+  leadmart rebuild [--source NAME] [--config FILE] [--as-of DATE]
+                                                        type every landed batch again from its as-read copy, then run
+  leadmart batches [list [--source NAME] | show ID | drop ID [--reason TEXT] | restore ID] [--config FILE]
+                                                        list, inspect, drop or restore landed batches
   leadmart rollback [--config FILE]                     publish the previous publication again
   leadmart docs [--config FILE] [--static FILE]         write the data dictionary
   leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
@@ -65,7 +69,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "run":
-		err = cmdRun(ctx, args[1:], stdout, log)
+		err = cmdRun(ctx, args[1:], stdout, log, false)
+	case "rebuild":
+		err = cmdRun(ctx, args[1:], stdout, log, true)
+	case "batches":
+		err = cmdBatches(ctx, args[1:], stdout)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
@@ -90,7 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "leadmart %s: %v\n", args[0], err)
 	switch {
-	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid):
+	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
+		errors.Is(err, jobs.ErrNoBatch):
 		return exitUsage
 	case errors.Is(err, jobs.ErrEnvironment):
 		return exitFailed
@@ -132,8 +141,18 @@ func cmdDemo(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+// cmdRun runs the job; rebuild first types every landed batch (of
+// --source) again from its as-read copy.
+func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger, rebuild bool) error {
+	name := "run"
+	if rebuild {
+		name = "rebuild"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	source := "*"
+	if rebuild {
+		fs.StringVar(&source, "source", "*", "rebuild this source only (default: every source)")
+	}
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	asOf := fs.String("as-of", "", "compute everything as of this date, YYYY-MM-DD, or \"data\": the newest date in the landed data (default: yesterday)")
 	verbose := fs.Bool("v", false, "log every model")
@@ -145,6 +164,9 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 		log = log.Level(zerolog.InfoLevel)
 	}
 	opt := jobs.Options{Log: log}
+	if rebuild {
+		opt.Rebuild = []string{source}
+	}
 	if *asOf == "data" {
 		opt.AsOfData = true
 	} else if *asOf != "" {
@@ -157,6 +179,9 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 	cfg, err := loadConfig(*cfgPath, opt.AsOf, stdout)
 	if err != nil {
 		return err
+	}
+	if source != "*" && !slices.ContainsFunc(cfg.Sources, func(s config.Source) bool { return s.Name == source }) {
+		return fmt.Errorf("%w: --source: the config has no source %q", errUsage, source)
 	}
 	res, err := jobs.Run(ctx, cfg, opt)
 	if err != nil {
@@ -197,7 +222,14 @@ func loadConfig(path string, asOf time.Time, stdout io.Writer) (*config.Config, 
 
 func printSummary(w io.Writer, res *jobs.Result) {
 	fmt.Fprintf(w, "\nrun %s as of %s: success in %.1fs\n", res.RunID, res.AsOf.Format(time.DateOnly), res.Duration.Seconds())
-	fmt.Fprintf(w, "landed: %d new files, %d unchanged, %d rows, %d rejected lines\n", res.Land.Files, res.Land.Skipped, res.Land.Rows, res.Land.Rejected)
+	for _, c := range res.Cleaned {
+		fmt.Fprintf(w, "cleaned: %s\n", c)
+	}
+	fmt.Fprintf(w, "landed: %d new files, %d unchanged, %d rows, %d rejected lines", res.Land.Files, res.Land.Skipped, res.Land.Rows, res.Land.Rejected)
+	if res.Land.Retyped > 0 {
+		fmt.Fprintf(w, "; %d batches typed again", res.Land.Retyped)
+	}
+	fmt.Fprintln(w)
 	passed := 0
 	warned := 0
 	for _, c := range res.Checks {
