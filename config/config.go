@@ -631,7 +631,7 @@ func checkDir(dir string) string {
 		return fmt.Sprintf("%s is a file, not a folder", dir)
 	case err == nil:
 		return ""
-	case !errors.Is(err, os.ErrNotExist):
+	case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
 		return err.Error()
 	}
 	// the nearest existing parent must be a writable folder

@@ -57,5 +57,7 @@ func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
 }
 
 // ReadKey is what of the spec decides how a file's bytes are read: a
-// change re-reads the landed files (jobs' batch fingerprint).
-func (s *Spec) ReadKey() string { return s.Format + "/" + s.Sheet }
+// change re-reads the landed files (jobs' batch fingerprint). Not the
+// format: that is the file's own (a source switched from CSV to Parquet
+// exports keeps its CSV batches as they were read).
+func (s *Spec) ReadKey() string { return s.Sheet }

@@ -65,4 +65,4 @@ func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
 }
 
 // ReadKey is what of the spec decides how the file's bytes are read.
-func (s *Spec) ReadKey() string { return s.HTTP.Format + "/" + s.HTTP.Sheet }
+func (s *Spec) ReadKey() string { return s.HTTP.Sheet }
