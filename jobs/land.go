@@ -20,6 +20,7 @@ import (
 	"leadmart/connectors/extract"
 	"leadmart/internal/quote"
 	"leadmart/models"
+	"leadmart/publish"
 	"leadmart/workdb"
 )
 
@@ -67,6 +68,9 @@ type LandOptions struct {
 	// Rebuild re-derives every landed batch of these sources from its
 	// as-read copy; "*" means every source.
 	Rebuild []string
+	// Hook fires "land:<source>" once a file's as-read copy is written,
+	// before its rows are typed (tests kill a run there).
+	Hook publish.Hook
 }
 
 func (o LandOptions) rebuilds(source string) bool {
@@ -218,6 +222,7 @@ func landFile(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, s co
 		}
 		return b, inputError(fmt.Errorf("source %s: read %s: %w", s.Name, path, err))
 	}
+	opt.Hook.Fire("land:" + s.Name)
 	lb := landedBatch{id: b.id, runID: opt.RunID, source: s.Name, file: path, hash: hash, loadDate: loadDate, loadedAt: opt.LoadedAt.UTC(),
 		extractedAt: fi.ModTime().UTC(), fp: fp}
 	if read.Empty {

@@ -147,7 +147,7 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if res.Cleaned, err = cleanup(ctx, w, res.RunID, log); err != nil {
 		return err
 	}
-	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild}, log)
+	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild, Hook: opt.Hooks.Stage}, log)
 	res.Warnings = append(res.Warnings, res.Land.Warnings...)
 	if err != nil {
 		return err

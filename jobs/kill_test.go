@@ -1,0 +1,85 @@
+package jobs_test
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"leadmart/internal/whtest"
+	"leadmart/workdb"
+)
+
+// SIGKILL at landing, transform and publication: the next run reports what
+// it cleaned, ops.runs shows the killed run as interrupted, and no stray
+// raw file is left.
+func TestKilledRunIsCleanedUp(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		at      string
+		cleaned []string // what the next run reports, after the interrupted run
+	}{
+		{"land:crm_leads", []string{"a half-written file; removed"}},
+		{"duckdb-table:fct_lead", nil},
+		{"before-switch", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.at, func(t *testing.T) {
+			t.Parallel()
+			dir := whtest.CopyFixture(t, "../testdata/crm_en")
+			whtest.MustRun(t, dir, asOf)
+			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
+			killed := killAt(t, dir, c.at)
+
+			res := whtest.MustRun(t, dir, asOf)
+			if len(res.Cleaned) != 1+len(c.cleaned) || !strings.Contains(res.Cleaned[0], "run "+killed+" was interrupted") {
+				t.Fatalf("cleaned: %q, want the interrupted run %s first, then %q", res.Cleaned, killed, c.cleaned)
+			}
+			for i, want := range c.cleaned {
+				if !strings.HasSuffix(res.Cleaned[1+i], want) {
+					t.Errorf("cleaned[%d]: %q, want ...%q", 1+i, res.Cleaned[1+i], want)
+				}
+			}
+			work := filepath.Join(dir, "warehouse", workdb.WorkFile)
+			whtest.Equal(t, whtest.Query(t, work, "select status from ops.runs where run_id = '"+killed+"'"), [][]string{{"status"}, {"interrupted"}})
+			whtest.Equal(t, whtest.Query(t, work, `select count(*) from glob('`+filepath.Join(dir, "warehouse", "raw", "**", "*")+`') as g
+				where g.file not in (select '`+filepath.Join(dir, "warehouse")+`/' || parquet_path from ops.batches)`), [][]string{{"count_star()"}, {"0"}})
+			if got := whtest.Query(t, whtest.Published(dir), "select count(*) from mart.fct_lead")[1][0]; got != "16" {
+				t.Errorf("leads after the next run: %s, want 16", got)
+			}
+		})
+	}
+}
+
+// killAt starts a run in a helper process, SIGKILLs it at the hook stage
+// at, and returns the killed run's id.
+func killAt(t *testing.T, dir, at string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
+	cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	reached := false
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "stopped at") {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		cmd.Wait()
+		t.Fatalf("the run never reached %s", at)
+	}
+	must(t, cmd.Process.Signal(syscall.SIGKILL))
+	cmd.Wait()
+	rows := whtest.Query(t, filepath.Join(dir, "warehouse", workdb.WorkFile), "select run_id from ops.runs where status = 'running'")
+	if len(rows) != 2 {
+		t.Fatalf("running runs after the kill: %v, want one", rows)
+	}
+	return rows[1][0]
+}
