@@ -101,10 +101,10 @@ func TestBadInputs(t *testing.T) {
 	good := goodWarehouse(t)
 	const leads = "leads.csv"
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, dir string)
-		code  int
-		msg   string // the whole message after "leadmart run: " ({dir} is the folder)
+		code   int
+		msg    string // the whole message after "leadmart run: " ({dir} is the folder)
 		// for runs that go on: a query on the work database and its rows
 		query string
 		want  [][]string
@@ -126,7 +126,9 @@ func TestBadInputs(t *testing.T) {
 		{"cut mid-line", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, leads), func(s string) string { return strings.TrimSuffix(s, "\n")[:len(s)-40] })
 		}, exitBadData, "bad input: source crm_leads: {dir}/leads.csv line 18, the last line has 9 of 14 columns and no line end: the file looks cut off", "", nil},
-		{"cut in a quoted value", func(t *testing.T, dir string) { edit(t, filepath.Join(dir, leads), appendLine(`L99,2026-03-01 09:00:00,web_form,,"Unfinished`)) },
+		{"cut in a quoted value", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, leads), appendLine(`L99,2026-03-01 09:00:00,web_form,,"Unfinished`))
+		},
 			exitBadData, `bad input: source crm_leads: {dir}/leads.csv line 19, column "company_name": a quoted value opened here is never closed: the file looks cut off`, "", nil},
 		{"decimal comma declared, point written", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, "leadmart.yaml"), replace("path: opportunities.csv}", "path: opportunities.csv, csv: {decimal_comma: true}}"))
@@ -135,7 +137,9 @@ func TestBadInputs(t *testing.T) {
 		{"point declared, decimal comma written", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, "opportunities.csv"), replace(",500.00,", `,"1.234,56",`))
 		}, exitBadData, `bad input: {dir}/opportunities.csv line 3, column "amount": cannot parse "1.234,56" as decimal for field amount`, "", nil},
-		{"fraction in an integer", func(t *testing.T, dir string) { edit(t, filepath.Join(dir, leads), replace(",Alpha GmbH,machinery,120,", ",Alpha GmbH,machinery,12.5,")) },
+		{"fraction in an integer", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, leads), replace(",Alpha GmbH,machinery,120,", ",Alpha GmbH,machinery,12.5,"))
+		},
 			exitBadData, `bad input: {dir}/leads.csv line 2, column "employees": cannot parse "12.5" as int for field employees`, "", nil},
 		{"bad date after a quoted line end", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, leads), replace(",Alpha GmbH,", ",\"Alpha\nGmbH\","))
@@ -149,9 +153,13 @@ func TestBadInputs(t *testing.T) {
 		{"empty key", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, leads), appendLine(",2026-03-01 09:00:00,web_form,,Nokey AG,food,10,,New,R1,,,,2026-03-01 09:00:00\n"))
 		}, exitBadData, "bad input: source crm_leads: {dir}/leads.csv line 19: the key lead_id is empty (1 rows in all); every row needs one", "", nil},
-		{"required column missing", func(t *testing.T, dir string) { edit(t, filepath.Join(dir, leads), replace("lead_id,created_at,", "lead_id,created,")) },
+		{"required column missing", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, leads), replace("lead_id,created_at,", "lead_id,created,"))
+		},
 			exitBadData, `bad input: source crm_leads, field created_at: {dir}/leads.csv line 1 (header): required column "created_at" not found and not mapped; the file has "lead_id", "created", "channel", "campaign_id", "company_name", "industry", "employees", "account_id", "status", "owner_rep_id", "converted_at", "opportunity_id", "disqualified_reason", "updated_at"`, "", nil},
-		{"column renamed in the export", func(t *testing.T, dir string) { edit(t, filepath.Join(dir, leads), replace(",employees,", ",headcount,")) },
+		{"column renamed in the export", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, leads), replace(",employees,", ",headcount,"))
+		},
 			exitBadData, `bad input: source crm_leads: {dir}/leads.csv line 1 (header): column "employees", which gave field employees its values in the previous batch (`, "", nil},
 		{"corrupt parquet extract", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, "opportunities.parquet"), []byte("PAR1 not really parquet"), 0o644); err != nil {
@@ -239,4 +247,3 @@ func tail(s string) string {
 	}
 	return s
 }
-

@@ -59,7 +59,7 @@ sources:
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { w.Close() })
-		st, err := jobs.Land(ctx, w, cfg, "r1", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), zerolog.New(io.Discard))
+		st, err := jobs.Land(ctx, w, cfg, jobs.LandOptions{RunID: "r1", LoadedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}, zerolog.New(io.Discard))
 		return w, st, err
 	}
 

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"leadmart/internal/whtest"
+)
+
+// A batch that lands but fails a check blocks every run (exit 3) until it
+// is dropped; the run after the drop publishes without it, a corrected
+// file lands as usual, and a restored batch is back, as the older version
+// of the rows the corrected file holds too.
+func TestDropBadBatchThenCorrectedFile(t *testing.T) {
+	dir := copyTree(t, goodWarehouse(t))
+	cfg := filepath.Join(dir, "leadmart.yaml")
+	work := filepath.Join(dir, "warehouse", "work.duckdb")
+	leadmart := func(want int, args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), append(args, "--config", cfg), &out, &errb); code != want {
+			t.Fatalf("leadmart %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out.String(), tail(errb.String()))
+		}
+		return out.String() + errb.String()
+	}
+	runAsOf := []string{"run", "--as-of", "2026-03-31"}
+	opps := filepath.Join(dir, "opportunities.csv")
+	good, err := os.ReadFile(opps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a probability written in percent: it types, but fails range(probability)
+	bad := string(good) + "O09,,L05,2026-03-01 10:00:00,Proposal,700.00,EUR,50,2026-04-20,,false,false,R1,new_business,2026-03-02 12:00:00\n"
+	if err := os.WriteFile(opps, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := leadmart(exitChecks, runAsOf...); !strings.Contains(out, "core.fct_opportunity range(probability): 1 values outside >= 0 <= 1") {
+		t.Fatalf("the failing check is not named:\n%s", tail(out))
+	}
+	newest := whtest.Query(t, work, "select batch_id from ops.batches where source = 'crm_opportunities' order by loaded_at desc limit 1")[1][0]
+
+	out := leadmart(exitOK, "batches", "drop", newest[:8], "--reason", "probability in percent")
+	if !strings.Contains(out, "dropped batch "+newest+" (crm_opportunities, 7 rows of ") {
+		t.Errorf("drop said: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "warehouse", "quarantine", newest+".parquet")); err != nil {
+		t.Errorf("the as-read copy is not in quarantine: %v", err)
+	}
+	whtest.Equal(t, whtest.Query(t, work, "select action, detail from ops.batch_events"), [][]string{{"action", "detail"}, {"drop", "probability in percent"}})
+	leadmart(exitUsage, "batches", "drop", newest) // a dropped batch cannot be dropped again
+
+	out = leadmart(exitOK, runAsOf...)
+	if !strings.Contains(out, "WARNING: source crm_opportunities: "+opps+" is batch "+newest+", which was dropped") {
+		t.Errorf("no warning about the dropped file:\n%s", out)
+	}
+	opportunities := "select opportunity_id, probability from mart.fct_opportunity where opportunity_id = 'O09'"
+	whtest.Equal(t, whtest.Query(t, whtest.Published(dir), opportunities), [][]string{{"opportunity_id", "probability"}})
+
+	if err := os.WriteFile(opps, []byte(strings.Replace(bad, ",EUR,50,", ",EUR,0.5,", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	leadmart(exitOK, runAsOf...)
+	whtest.Equal(t, whtest.Query(t, whtest.Published(dir), opportunities), [][]string{{"opportunity_id", "probability"}, {"O09", "0.5"}})
+
+	if out := leadmart(exitOK, "batches", "restore", newest); !strings.Contains(out, "restored batch "+newest) {
+		t.Errorf("restore said: %s", out)
+	}
+	leadmart(exitOK, runAsOf...)
+	whtest.Equal(t, whtest.Query(t, whtest.Published(dir), opportunities), [][]string{{"opportunity_id", "probability"}, {"O09", "0.5"}})
+	whtest.Equal(t, whtest.Query(t, work, "select count(*) from raw.crm__opportunity where opportunity_id = 'O09'"), [][]string{{"count_star()"}, {"2"}})
+	list := leadmart(exitOK, "batches", "list", "--source", "crm_opportunities")
+	if strings.Count(list, "landed") != 3 {
+		t.Errorf("want three landed opportunity batches:\n%s", list)
+	}
+}
