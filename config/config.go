@@ -53,6 +53,9 @@ type Config struct {
 	Maturity Maturity `yaml:"maturity"`
 	// Publish lists the publication targets.
 	Publish Publish `yaml:"publish"`
+	// Quality sets the row checks made on the landed data before the
+	// models run, and the severity of every check.
+	Quality Quality `yaml:"quality"`
 
 	// baseDir is where relative paths resolve: the config file's folder.
 	baseDir string
@@ -191,6 +194,30 @@ func (c *Config) Open(s Source) (extract.Reader, error) {
 		return nil, fmt.Errorf("source %s: unknown connector %q", s.Name, s.Connector)
 	}
 	return s.Spec.Open(c.Env(s))
+}
+
+// Quality configures the checks of landed rows (ranges, future dates,
+// relationships) and the severity of any check.
+type Quality struct {
+	// Severity per check: error (the run fails, nothing is published),
+	// warn (reported, counted in kpi_data_quality, the run publishes) or
+	// quarantine (row checks only: the rows are left out of the marts and
+	// listed in ops.quarantined_rows). Keys are a kind of row check
+	// (range, future_date, relationship), one row check by its name (e.g.
+	// range(crm.opportunity.amount)), or a model's check as
+	// schema.model.check (e.g. core.fct_lead.stages_in_order). Default:
+	// warn for row checks, the model's own for model checks.
+	Severity map[string]string `yaml:"severity"`
+	// Ranges override or add the plausible values of a field, keyed
+	// system.entity.field (e.g. crm.opportunity.amount: {min: 0, max: 5e6});
+	// an empty mapping turns the field's range off.
+	Ranges map[string]Bounds `yaml:"ranges"`
+}
+
+// Bounds of a range; either may be left out.
+type Bounds struct {
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
 }
 
 // Mappings classify canonical values for every source.
@@ -533,6 +560,36 @@ func (c *Config) Validate() error {
 	}
 	if !(0 < p.ClassA && p.ClassA < p.ClassB && p.ClassB <= 1) {
 		bad("potential: want 0 < class_a < class_b <= 1, got class_a %v and class_b %v", p.ClassA, p.ClassB)
+	}
+	for k, v := range c.Quality.Severity {
+		switch {
+		case v != "error" && v != "warn" && v != "quarantine":
+			bad("quality.severity.%s: want error, warn or quarantine, got %q", k, v)
+		case v == "quarantine" && strings.Count(k, ".") == 2 && !strings.Contains(k, "("):
+			bad("quality.severity.%s: a model's check cannot quarantine rows (only row checks can): want error or warn", k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Quality.Ranges)) {
+		parts := strings.Split(k, ".")
+		if len(parts) != 3 {
+			bad("quality.ranges.%s: want system.entity.field, e.g. crm.opportunity.amount", k)
+			continue
+		}
+		e, err := models.Lookup(parts[0], parts[1])
+		if err != nil {
+			bad("quality.ranges.%s: %v", k, err)
+			continue
+		}
+		f, ok := e.Field(parts[2])
+		switch {
+		case !ok:
+			bad("quality.ranges.%s: %s.%s has no field %q%s", k, parts[0], parts[1], parts[2], closest(parts[2], e.FieldNames()))
+		case f.Type != models.Int && f.Type != models.Decimal:
+			bad("quality.ranges.%s: a range needs a numeric field; %s is %s", k, parts[2], f.Type)
+		}
+		if b := c.Quality.Ranges[k]; b.Min != nil && b.Max != nil && *b.Min > *b.Max {
+			bad("quality.ranges.%s: min %v is above max %v", k, *b.Min, *b.Max)
+		}
 	}
 	if c.Publish.DuckDB.Keep < 1 {
 		bad("publish.duckdb.keep: must be >= 1, got %d", c.Publish.DuckDB.Keep)

@@ -86,7 +86,8 @@ func checksFor(m models.Model) []check {
 
 // Check runs every declared check, records the results in ops.check_results
 // and fails with ErrChecksFailed when any check found failing rows.
-func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID string, log zerolog.Logger) (out []CheckResult, err error) {
+// severity overrides a check's own, keyed schema.model.check (error or warn).
+func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID string, severity map[string]string, log zerolog.Logger) (out []CheckResult, err error) {
 	// The results are recorded in one transaction: one commit, not one per check.
 	if err := w.Exec(ctx, "begin transaction"); err != nil {
 		return nil, err
@@ -99,6 +100,9 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 	var failed []string
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {
+			if s, ok := severity[c.model+"."+c.name]; ok {
+				c.warn = s == "warn"
+			}
 			r := CheckResult{Model: c.model, Name: c.name, Detail: c.detail, Warn: c.warn}
 			start := time.Now()
 			if err := countFailing(ctx, w, c, &r.FailingRows); err != nil {

@@ -56,7 +56,7 @@ columns:
 	if _, err := Transform(ctx, w, cat, "r1", "", nil, zerolog.Nop()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Check(ctx, w, cat, "r1", zerolog.Nop())
+	got, err := Check(ctx, w, cat, "r1", nil, zerolog.Nop())
 	if !errors.Is(err, ErrChecksFailed) {
 		t.Fatalf("got error %v, want ErrChecksFailed", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -62,6 +63,18 @@ type Result struct {
 	Duration time.Duration
 }
 
+// flaggedRows describes the row checks that flagged landed rows and let
+// them through (warn).
+func flaggedRows(checks []CheckResult) []string {
+	var out []string
+	for _, c := range checks {
+		if c.Warn && !c.Passed() {
+			out = append(out, fmt.Sprintf("%s %s: %d %s", c.Model, c.Name, c.FailingRows, c.Detail))
+		}
+	}
+	return out
+}
+
 // DefaultAsOf is yesterday in loc.
 func DefaultAsOf(now time.Time, loc *time.Location) time.Time {
 	y := now.In(loc).AddDate(0, 0, -1)
@@ -93,6 +106,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 
 	cat, err := models.LoadCatalog(opt.SQL)
 	if err != nil {
+		return res, err
+	}
+	if err := checkSeverityKeys(cfg, cat, rowRules(cfg)); err != nil {
 		return res, err
 	}
 	w, err := workdb.Open(ctx, cfg)
@@ -170,6 +186,11 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if err := Prepare(ctx, w, cfg, opt.SQL, Params{RunID: res.RunID, AsOf: res.AsOf}); err != nil {
 		return err
 	}
+	done = step("screen")
+	if res.Checks, err = Screen(ctx, w, rowRules(cfg), res.RunID, log); err != nil {
+		return err
+	}
+	done()
 	// The DuckDB file the models are built in begins now; a run that does
 	// not publish aborts it, leaving the live publication alone.
 	tgts, file := publish.Targets(cfg, opt.Hooks)
@@ -199,8 +220,14 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 		res.Stages[m.Layer] += m.Duration
 	}
 	done = step("check")
-	res.Checks, err = Check(ctx, w, cat, res.RunID, log)
+	flagged := flaggedRows(res.Checks)
+	checked, err := Check(ctx, w, cat, res.RunID, cfg.Quality.Severity, log)
+	res.Checks = append(res.Checks, checked...)
 	if err != nil {
+		if errors.Is(err, ErrChecksFailed) && len(flagged) > 0 {
+			// a flagged landed row is the likelier cause of a failed model check
+			return fmt.Errorf("%w\nlanded rows that row checks flagged before the models ran:\n  %s", err, strings.Join(flagged, "\n  "))
+		}
 		return err
 	}
 	for _, c := range res.Checks {

@@ -32,7 +32,7 @@ func TestFixturesPassEveryCheck(t *testing.T) {
 			t.Parallel()
 			db := modeltest.Fixture(t, "../testdata/"+c.fixture, c.asOf)
 			db.BuildAll(t)
-			results, err := jobs.Check(context.Background(), db.W, db.Cat, "modeltest", zerolog.Nop())
+			results, err := jobs.Check(context.Background(), db.W, db.Cat, "modeltest", nil, zerolog.Nop())
 			if err != nil {
 				t.Fatal(err)
 			}

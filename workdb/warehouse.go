@@ -177,6 +177,16 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		`create table if not exists ops.watermarks (source varchar, watermark varchar, run_id varchar, updated_at timestamp)`,
 		`create table if not exists ops.check_results (run_id varchar, model varchar, check_name varchar, status varchar,
 			failing_rows bigint, detail varchar)`,
+		// landed rows flagged by a row check (range, future date,
+		// relationship), each with its lineage; those of severity
+		// quarantine are also in ops.quarantine for the run being built
+		`create table if not exists ops.row_issues (run_id varchar, check_name varchar, severity varchar, system varchar,
+			entity varchar, record_key varchar, detail varchar, source_file varchar, source_row bigint, batch_id varchar)`,
+		`create table if not exists ops.quarantine (batch_id varchar, source_row bigint)`,
+		`create or replace view ops.quarantined_rows as
+			select run_id, check_name, system, entity, record_key, detail, source_file, source_row, batch_id
+			from ops.row_issues where severity = 'quarantine' and run_id = (select max(run_id) from ops.row_issues)`,
+		"create schema if not exists screened",
 	}
 	for _, e := range models.All() {
 		var cols []string
@@ -193,6 +203,16 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 	for _, e := range models.All() {
 		if err := w.upgradeRaw(ctx, e); err != nil {
 			return fmt.Errorf("migrate work database: %s: %w", e.RawTable(), err)
+		}
+	}
+	// The staging models read the raw tables through these views: a row
+	// the run quarantined is not there.
+	for _, e := range models.All() {
+		q := fmt.Sprintf(`create or replace view screened.%s__%s as select * from %s as r
+			where not exists (select 1 from ops.quarantine as q where q.batch_id = r._batch_id and q.source_row = r._source_row)`,
+			e.System, e.Name, e.RawTable())
+		if err := w.Exec(ctx, q); err != nil {
+			return fmt.Errorf("migrate work database: %w", err)
 		}
 	}
 	if err := w.Exec(ctx, fieldCountsView()); err != nil {

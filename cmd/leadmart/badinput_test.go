@@ -182,6 +182,13 @@ func TestBadInputs(t *testing.T) {
 		{"max_rejected that is no number", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, "leadmart.yaml"), replace("path: reps.csv}", `path: reps.csv, max_rejected: lots}`))
 		}, exitUsage, `config {dir}/leadmart.yaml: invalid configuration:` + "\n" + `sources[0] (crm_reps).max_rejected: want a share such as 1% or a count of lines such as 10, got "lots"`, "", nil},
+		{"unknown severity key", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, "leadmart.yaml"), appendLine("quality:\n  severity: {range(crm.opportunity.amout): error}\n"))
+		}, exitUsage, "invalid configuration: quality.severity.range(crm.opportunity.amout): no check has this name (did you mean range(crm.opportunity.amount)?)", "", nil},
+		{"negative amount as an error", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, "opportunities.csv"), replace(",1000.00,", ",-5000.00,"))
+			edit(t, filepath.Join(dir, "leadmart.yaml"), appendLine("quality:\n  severity: {range(crm.opportunity.amount): error}\n"))
+		}, exitChecks, "data checks failed:\n  raw.crm__opportunity range(crm.opportunity.amount): 1 rows, e.g. amount -5000.0 is below the minimum 0 ({dir}/opportunities.csv row 1, key O01)", "", nil},
 		{"file pattern that is no pattern", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, "leadmart.yaml"), replace("path: reps.csv}", `path: "reps[.csv"}`))
 		}, exitUsage, `config {dir}/leadmart.yaml: invalid configuration:` + "\n" + `sources[0] (crm_reps).path: "reps[.csv" is not a valid file pattern: syntax error in pattern`, "", nil},
@@ -197,6 +204,24 @@ func TestBadInputs(t *testing.T) {
 			edit(t, filepath.Join(dir, "leadmart.yaml"), replace("path: activities.csv}", "path: activities.csv, allow_empty: true}"))
 		}, exitOK, "", "select source, rows from ops.batches where rows = 0",
 			[][]string{{"source", "rows"}, {"crm_activities", "0"}}},
+		// an open deal: a warned amount reaches the marts (and no KPI check trips on it)
+		{"an amount of 1e15 is flagged", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, "opportunities.csv"), replace(",800.00,", ",1e15,"))
+		},
+			exitOK, "", "select check_name, severity, record_key, detail, source_row from ops.row_issues",
+			[][]string{{"check_name", "severity", "record_key", "detail", "source_row"}, {"range(crm.opportunity.amount)", "warn", "O04", "amount 1000000000000000.0 is above the maximum 1000000000000", "4"}}},
+		// quarantined, the new version of O01 stays out of the marts: the
+		// version landed before is the one published
+		{"negative amount quarantined", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, "opportunities.csv"), replace(",1000.00,", ",-5000.00,"))
+			edit(t, filepath.Join(dir, "leadmart.yaml"), appendLine("quality:\n  severity: {range: quarantine}\n"))
+		}, exitOK, "", "select check_name, record_key, detail, source_row, (select amount from pub.mart.fct_opportunity where opportunity_id = 'O01') as published from ops.quarantined_rows",
+			[][]string{{"check_name", "record_key", "detail", "source_row", "published"}, {"range(crm.opportunity.amount)", "O01", "amount -5000.0 is below the minimum 0", "1", "1000"}}},
+		{"orphan owner and future date are counted", func(t *testing.T, dir string) {
+			edit(t, filepath.Join(dir, leads), replace(",Closed Won,R1,", ",Closed Won,R9,"))
+			edit(t, filepath.Join(dir, leads), replace("no budget,2026-01-25 09:00:00", "no budget,2031-01-25 09:00:00"))
+		}, exitOK, "", "select entity, orphan_rows, out_of_range_rows, future_dated_rows, quarantined_rows from pub.mart.kpi_data_quality where entity = 'lead'",
+			[][]string{{"entity", "orphan_rows", "out_of_range_rows", "future_dated_rows", "quarantined_rows"}, {"lead", "1", "0", "1", "0"}}},
 		{"new column is a warning", func(t *testing.T, dir string) {
 			edit(t, filepath.Join(dir, "reps.csv"), func(s string) string {
 				return strings.Replace(strings.ReplaceAll(s, "\n", ",0171\n"), "active_to,0171", "active_to,phone", 1)
@@ -226,7 +251,9 @@ func TestBadInputs(t *testing.T) {
 				return
 			}
 			if c.query != "" {
-				whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), c.query), c.want)
+				// the work database, with the publication attached as pub
+				q := fmt.Sprintf("attach '%s' as pub (read_only); %s", filepath.Join(dir, "warehouse", "leadmart.duckdb"), c.query)
+				whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), q), c.want)
 			}
 		})
 	}

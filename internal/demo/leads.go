@@ -78,6 +78,10 @@ func (g *gen) writeLeads() error {
 		}
 		act++
 		logged := at.Add(time.Duration(g.lognormal(1.5, 1.6) * float64(time.Hour))).Truncate(time.Minute)
+		// an extract written at the end of its last day holds nothing logged later
+		if last := g.end.Add(24*time.Hour - time.Minute); logged.After(last) {
+			logged = last
+		}
 		var acc, lead any
 		if accountID != "" {
 			acc = accountID

@@ -129,7 +129,8 @@ func (d *DB) LoadSources(t testing.TB) {
 }
 
 // Given replaces table (e.g. raw.crm__lead, core.fct_lead) with the rows
-// of csvText, a header line first. A raw table keeps its declared types;
+// of csvText, a header line first. A raw or ops table keeps its declared
+// columns and types (those not given are NULL);
 // any other is typed by DuckDB's detection, or by a header written
 // name:TYPE. Empty cells are NULL.
 func (d *DB) Given(t testing.TB, table, csvText string) {
@@ -150,7 +151,7 @@ func (d *DB) Given(t testing.TB, table, csvText string) {
 	}
 	schema, _, _ := strings.Cut(table, ".")
 	var stmts []string
-	if schema == "raw" {
+	if schema == "raw" || schema == "ops" { // declared tables: keep their columns and types
 		stmts = []string{"delete from " + table, fmt.Sprintf("insert into %s by name select * from read_csv(%s, header=true, all_varchar=true)", table, quote.Lit(f))}
 	} else {
 		sel := "*"

@@ -2,7 +2,23 @@
 -- data complete, unique, matched and fresh enough to steer by?
 -- docs/kpis.md#data-quality
 with batches as (
-    select * from ops.batches
+    -- a dropped batch is out of the data
+    select * from ops.batches where coalesce(status, 'landed') = 'landed'
+),
+
+-- Landed rows flagged by this run's row checks, per entity (a row flagged
+-- twice counts once).
+issues as (
+    select
+        system,
+        entity,
+        count(distinct (batch_id, source_row)) filter (where check_name like 'relationship(%') as orphan_rows,
+        count(distinct (batch_id, source_row)) filter (where check_name like 'range(%') as out_of_range_rows,
+        count(distinct (batch_id, source_row)) filter (where check_name like 'future_date(%') as future_dated_rows,
+        count(distinct (batch_id, source_row)) filter (where severity = 'quarantine') as quarantined_rows
+    from ops.row_issues
+    where run_id = (select run_id from cfg.params)
+    group by all
 ),
 
 rejected as (
@@ -101,6 +117,10 @@ final as (
         case when c.system = 'crm' and c.entity = 'opportunity' then
             (select count(*) from core.fct_opportunity where is_won and account_key is null)
         end as won_without_account,
+        coalesce(i.orphan_rows, 0) as orphan_rows,
+        coalesce(i.out_of_range_rows, 0) as out_of_range_rows,
+        coalesce(i.future_dated_rows, 0) as future_dated_rows,
+        coalesce(i.quarantined_rows, 0) as quarantined_rows,
         fr.newest_at,
         -- greatest() skips NULLs in DuckDB: no data is no age, not 0 days
         case when fr.newest_at is not null then greatest(date_diff('day', fr.newest_at::date, p.as_of), 0) end as freshness_days
@@ -109,6 +129,7 @@ final as (
     left join freshness as fr on fr.system = c.system and fr.entity = c.entity
     left join duplicates as d on d.system = c.system and d.entity = c.entity
     left join rejects as r on r.system = c.system and r.entity = c.entity
+    left join issues as i on i.system = c.system and i.entity = c.entity
 )
 
 select * from final

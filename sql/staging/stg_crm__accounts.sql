@@ -5,7 +5,7 @@ with source as (
         cfg.key(source_system, 'crm', account_id) as account_id,
         cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id
     )
-    from raw.crm__account
+    from screened.crm__account
 ),
 
 params as (

@@ -7,7 +7,7 @@ with source as (
         cfg.key(source_system, 'crm', account_id) as account_id,
         cfg.key(source_system, 'crm', lead_id) as lead_id
     )
-    from raw.crm__activity
+    from screened.crm__activity
 ),
 
 params as (

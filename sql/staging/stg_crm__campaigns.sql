@@ -3,7 +3,7 @@ with source as (
     select * replace (
         cfg.key(source_system, 'crm', campaign_id) as campaign_id
     )
-    from raw.crm__campaign
+    from screened.crm__campaign
 ),
 
 final as (

@@ -6,7 +6,7 @@ with source as (
         cfg.key(source_system, 'crm', contact_id) as contact_id,
         cfg.key(source_system, 'crm', account_id) as account_id
     )
-    from raw.crm__contact
+    from screened.crm__contact
 ),
 
 ranked as (

@@ -4,7 +4,7 @@ with source as (
     select * replace (
         cfg.key(source_system, 'crm', lead_id) as lead_id
     )
-    from raw.crm__lead_status_history
+    from screened.crm__lead_status_history
 ),
 
 params as (

@@ -9,7 +9,7 @@ with source as (
         cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id,
         cfg.key(source_system, 'crm', opportunity_id) as opportunity_id
     )
-    from raw.crm__lead
+    from screened.crm__lead
 ),
 
 params as (

@@ -8,7 +8,7 @@ with source as (
         cfg.key(source_system, 'crm', lead_id) as lead_id,
         cfg.key(source_system, 'crm', owner_rep_id) as owner_rep_id
     )
-    from raw.crm__opportunity
+    from screened.crm__opportunity
 ),
 
 params as (

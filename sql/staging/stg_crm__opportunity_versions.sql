@@ -7,7 +7,7 @@ with source as (
     select * replace (
         cfg.key(source_system, 'crm', opportunity_id) as opportunity_id
     )
-    from raw.crm__opportunity
+    from screened.crm__opportunity
 ),
 
 params as (

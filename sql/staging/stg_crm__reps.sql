@@ -5,7 +5,7 @@ with source as (
         cfg.key(source_system, 'crm', rep_id) as rep_id,
         cfg.key(source_system, 'crm', manager_id) as manager_id
     )
-    from raw.crm__rep
+    from screened.crm__rep
 ),
 
 final as (

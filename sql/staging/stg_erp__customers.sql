@@ -3,7 +3,7 @@ with source as (
     select * replace (
         cfg.key(source_system, 'erp', customer_no) as customer_no
     )
-    from raw.erp__customer
+    from screened.erp__customer
 ),
 
 final as (

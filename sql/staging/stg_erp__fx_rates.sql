@@ -1,5 +1,5 @@
 with source as (
-    select * from raw.erp__fx_rate
+    select * from screened.erp__fx_rate
 ),
 
 final as (

@@ -5,7 +5,7 @@ with source as (
         cfg.key(source_system, 'erp', invoice_id) as invoice_id,
         cfg.key(source_system, 'erp', customer_no) as customer_no
     )
-    from raw.erp__invoice_line
+    from screened.erp__invoice_line
 ),
 
 params as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from raw.erp__sales_cost
+    select * from screened.erp__sales_cost
 ),
 
 params as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from raw.finance__bu_financials
+    select * from screened.finance__bu_financials
 ),
 
 final as (

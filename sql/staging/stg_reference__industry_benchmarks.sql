@@ -1,5 +1,5 @@
 with source as (
-    select * from raw.reference__industry_benchmark
+    select * from screened.reference__industry_benchmark
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from raw.survey__maturity_answer
+    select * from screened.survey__maturity_answer
 ),
 
 final as (
