@@ -115,17 +115,6 @@ func TestDemoAndExampleConfigsAreValid(t *testing.T) {
 	}
 }
 
-func FuzzParse(f *testing.F) {
-	f.Add([]byte(minimal))
-	f.Add(demoYAML)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := Parse(b, ".")
-		if err == nil && c.Version != CurrentVersion {
-			t.Fatalf("accepted version %d", c.Version)
-		}
-	})
-}
-
 // DuckDB gets 2/3 of the budget; the rest is headroom for what it does not count.
 func TestDuckDBMemoryLimit(t *testing.T) {
 	for _, tc := range []struct{ budget, want string }{

@@ -90,7 +90,9 @@ type Catalog struct {
 
 var (
 	refRE     = regexp.MustCompile(`\b(staging|core|mart)\.([a-z_][a-z0-9_]*)\b`)
-	rawRE     = regexp.MustCompile(`\braw\.([a-z_][a-z0-9_]*)\b`)
+	// staging reads the raw tables through the screened views (the rows
+	// not quarantined); either is lineage to the raw table
+	rawRE     = regexp.MustCompile(`\b(?:raw|screened)\.([a-z_][a-z0-9_]*)\b`)
 	commentRE = regexp.MustCompile(`--[^\n]*`)
 )
 
@@ -136,9 +138,9 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		sort.Strings(m.Deps)
 		rawSeen := map[string]bool{}
 		for _, ref := range rawRE.FindAllStringSubmatch(commentRE.ReplaceAllString(m.SQL, ""), -1) {
-			if !rawSeen[ref[0]] {
-				rawSeen[ref[0]] = true
-				m.Raw = append(m.Raw, ref[0])
+			if table := "raw." + ref[1]; !rawSeen[table] {
+				rawSeen[table] = true
+				m.Raw = append(m.Raw, table)
 			}
 		}
 		sort.Strings(m.Raw)
