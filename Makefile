@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/leadmart
 ARGS    ?=
 
-.PHONY: all build run test bench lint clean docs
+.PHONY: all build run test bench lint clean docs fuzz
 
 all: build
 
@@ -30,6 +30,15 @@ BENCH_FLAGS  ?=
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 	./$(BIN) bench --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) $(BENCH_FLAGS)
+
+# Each fuzz target for FUZZTIME (go test fuzzes one target per call). Their seed
+# corpora also run, as plain tests, in make test.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./connectors/file
+	$(GO) test -run '^$$' -fuzz '^FuzzDecimal$$' -fuzztime $(FUZZTIME) ./jobs
+	$(GO) test -run '^$$' -fuzz '^FuzzDate$$' -fuzztime $(FUZZTIME) ./jobs
 
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

@@ -26,6 +26,12 @@ func FuzzScanner(f *testing.F) {
 		if delim == '"' || delim == '\n' || delim == '\r' || delim >= 0x80 {
 			return
 		}
+		// A carriage return without a line feed after it (old Mac line
+		// ends) is a line end to encoding/csv; the scanner counts only line
+		// feeds, and DuckDB's sniffer refuses files that mix the two.
+		if bytes.Contains(bytes.ReplaceAll(content, []byte("\r\n"), nil), []byte("\r")) {
+			return
+		}
 		r := csv.NewReader(bytes.NewReader(content))
 		r.Comma = rune(delim)
 		r.FieldsPerRecord = -1
