@@ -47,7 +47,7 @@ func TestStageBeforeCreationWarns(t *testing.T) {
 	dir := whtest.CopyFixture(t, "../testdata/mql_closed_deals")
 	replaceIn(t, dir+"/closed_deals.csv", "m06,s3,sdr1,sr1,06-02-2018 00:00", "m06,s3,sdr1,sr1,20-01-2018 00:00")
 	res := whtest.MustRun(t, dir, "2018-06-30")
-	want := "check core.fct_lead stages_in_order: 1 failing rows, e.g. (lead_id=m06)"
+	want := "check core.fct_lead stages_in_order: 1 failing rows, e.g. (lead_id=m06, problem=sql_at 2018-01-20 00:00:00 is before mql_at 2018-02-01 00:00:00)"
 	if len(res.Warnings) != 1 || res.Warnings[0] != want {
 		t.Errorf("warnings:\n got %q\nwant [%q]", res.Warnings, want)
 	}

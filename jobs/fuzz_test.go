@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"leadmart/connectors/extract"
 	"leadmart/internal/quote"
@@ -24,6 +25,9 @@ func fuzzDB(f *testing.F) *sql.DB {
 
 // parse types v as landing does under dialect d; ok is false for NULL.
 func parse(t *testing.T, db *sql.DB, typ models.Type, v string, d extract.Dialect) (string, bool) {
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		t.Skip("not text landing can hold: the CSV scan refuses bytes outside the encoding")
+	}
 	var out sql.NullString
 	text := "nullif(trim(" + quote.Lit(v) + "), '')"
 	if err := db.QueryRow("select cast(" + castExpr(typ, text, d) + " as varchar)").Scan(&out); err != nil {
