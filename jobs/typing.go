@@ -108,7 +108,7 @@ func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path
 			c.text = expr
 			c.typed = fmt.Sprintf("cast(%s as %s)", expr, f.Type.SQLType())
 		default:
-			c.text = fmt.Sprintf("nullif(trim(cast(%s as varchar)), '')", expr)
+			c.text = trimmed(fmt.Sprintf("cast(%s as varchar)", expr))
 			cast := castExpr(f.Type, c.text, s.CSV)
 			if isNative(f.Type, duckType) {
 				cast = fmt.Sprintf("cast(%s as %s)", expr, f.Type.SQLType())
@@ -124,6 +124,13 @@ func typedColumns(ent models.Entity, s config.Source, cols []workdb.Column, path
 	}
 	return out, nil
 }
+
+// blanks are what is trimmed around a value: spaces, and the tabs and line
+// ends that spreadsheet exports leave in cells.
+const blanks = "chr(32) || chr(9) || chr(10) || chr(13)"
+
+// trimmed is text expression v without surrounding blanks, NULL when empty.
+func trimmed(v string) string { return fmt.Sprintf("nullif(trim(%s, %s), '')", v, blanks) }
 
 // mapValues puts the values map in front of the cast: a mapped value
 // becomes its canonical target, the key "" catches an empty or missing
@@ -203,7 +210,8 @@ func (c column) strict() string {
 // ways that corrupt silently: '1.5' becomes the integer 2, '1_000' and
 // '0x10' are numbers, and with the decimal comma's dots simply removed,
 // '5000.50' would become 500050. A value of another shape does not parse,
-// and landing names it.
+// and landing names it. The casts are try_cast: a number too big for its
+// type is a bad value too, named with its line, not an engine error.
 const (
 	intPoint     = `[+-]?[0-9]+(\.0*)?`                                // 12, 12.0 (as written by tools that hold counts as floats)
 	intComma     = `[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,0*)?`       // 12, 1.200, 12,0
@@ -217,13 +225,13 @@ func castExpr(t models.Type, v string, d extract.Dialect) string {
 	switch t {
 	case models.Int:
 		if d.DecimalComma {
-			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(replace(regexp_replace(%[1]s, ',0*$', ''), '.', '') as bigint) end",
+			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then try_cast(replace(regexp_replace(%[1]s, ',0*$', ''), '.', '') as bigint) end",
 				v, quote.Lit(intComma))
 		}
-		return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(regexp_replace(%[1]s, '\\.0*$', '') as bigint) end", v, quote.Lit(intPoint))
+		return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then try_cast(regexp_replace(%[1]s, '\\.0*$', '') as bigint) end", v, quote.Lit(intPoint))
 	case models.Decimal:
 		if d.DecimalComma {
-			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then cast(replace(replace(%[1]s, '.', ''), ',', '.') as %[3]s) end",
+			return fmt.Sprintf("case when regexp_full_match(%[1]s, %[2]s) then try_cast(replace(replace(%[1]s, '.', ''), ',', '.') as %[3]s) end",
 				v, quote.Lit(decimalComma), models.Decimal.SQLType())
 		}
 		// plain decimals exactly; scientific notation (1.5E+3) through double
