@@ -105,7 +105,8 @@ func TestBadInputs(t *testing.T) {
 		break_ func(t *testing.T, dir string)
 		code   int
 		msg    string // the whole message after "leadmart run: " ({dir} is the folder)
-		// for runs that go on: a query on the work database and its rows
+		// for runs that go on: a query on the work database and its rows,
+		// or (query "stdout:...") a line the summary prints
 		query string
 		want  [][]string
 	}{
@@ -226,7 +227,7 @@ func TestBadInputs(t *testing.T) {
 			edit(t, filepath.Join(dir, "reps.csv"), func(s string) string {
 				return strings.Replace(strings.ReplaceAll(s, "\n", ",0171\n"), "active_to,0171", "active_to,phone", 1)
 			})
-		}, exitOK, "", "", nil},
+		}, exitOK, "", `stdout:WARNING: source crm_reps: {dir}/reps.csv has other columns than the previous batch ({good}/reps.csv): new columns: "phone"`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,6 +248,12 @@ func TestBadInputs(t *testing.T) {
 				}
 				if after := published(t, dir); !bytes.Equal(after[0], before[0]) || !bytes.Equal(after[1], before[1]) {
 					t.Errorf("a failed run changed the publication")
+				}
+				return
+			}
+			if line, ok := strings.CutPrefix(c.query, "stdout:"); ok {
+				if want := strings.NewReplacer("{dir}", dir, "{good}", good).Replace(line); !strings.Contains(out.String(), want+"\n") {
+					t.Errorf("the summary lacks %q:\n%s", want, out.String())
 				}
 				return
 			}
