@@ -8,7 +8,7 @@ ARGS    ?=
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/leadmart
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/leadmart
 
 # The nightly job on the built-in demo data (generated on first use) into ./warehouse/.
 run: build

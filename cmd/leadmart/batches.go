@@ -20,6 +20,7 @@ func cmdBatches(ctx context.Context, args []string, stdout io.Writer) error {
 		action, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("batches "+action, flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	source := fs.String("source", "", "list the batches of this source only")
 	reason := fs.String("reason", "", "why the batch is dropped, kept in ops.batch_events")

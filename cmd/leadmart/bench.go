@@ -16,6 +16,7 @@ import (
 
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	scales := fs.String("scales", "S", "comma-separated scales: S (demo), M (~1M leads), L (10 x M)")
 	runs := fs.Int("runs", 3, "repetitions per scale; medians are reported")
 	cache := fs.String("cache", "bench/cache", "where generated extracts are kept between invocations")
@@ -37,6 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 // cmdBaseline runs the engine baseline once and prints its seconds.
 func cmdBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (required)")
 	asOf := fs.String("as-of", "", "as-of date, YYYY-MM-DD (required)")
 	summary := fs.String("summary-json", "", "also write the seconds and stages as JSON to this file (for benchmarks)")

@@ -19,6 +19,7 @@ import (
 // publication also does), or with --static the declarations alone.
 func cmdDocs(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	static := fs.String("static", "", "write only the declared tables and columns, as Markdown, to this file")
 	entities := fs.String("entities", "", "write the canonical entities' reference, as Markdown, to this file")

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"syscall"
 	"time"
@@ -46,7 +47,9 @@ usage:
                                                         list, inspect, drop or restore landed batches
   leadmart rollback [--config FILE]                     publish the previous publication again
   leadmart docs [--config FILE] [--static FILE]         write the data dictionary
-  leadmart query [--db FILE] SQL                        query the published warehouse (read-only)
+  leadmart query [--db FILE] [--format table|csv|json] SQL
+                                                        query the published warehouse (read-only)
+  leadmart --version                                    the build
   leadmart bench [--scales S,M] [--runs N] [--memory-limit 4GB]
                                                         benchmark full, incremental and baseline runs
   leadmart baseline [--config FILE] [--as-of DATE]      the engine baseline of the benchmarks
@@ -89,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, version())
+		return exitOK
 	default:
 		fmt.Fprintf(stderr, "leadmart: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
@@ -96,9 +102,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK // the flag package printed the command's usage
+	}
 	fmt.Fprintf(stderr, "leadmart %s: %v\n", args[0], err)
 	switch {
-	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
+	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
 		errors.Is(err, jobs.ErrNoBatch):
 		return exitUsage
 	case errors.Is(err, jobs.ErrEnvironment):
@@ -115,8 +124,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
+// version names the build from what the Go toolchain stamped into the
+// binary: the module version, else the VCS revision and time.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "leadmart (unknown build)"
+	}
+	v := bi.Main.Version
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		v += " " + rev[:min(12, len(rev))]
+		if settings["vcs.modified"] == "true" {
+			v += "+modified"
+		}
+		if at := settings["vcs.time"]; at != "" {
+			v += " " + at
+		}
+	}
+	return fmt.Sprintf("leadmart %s (%s)", v, bi.GoVersion)
+}
+
 func cmdDemo(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	out := fs.String("out", "", "output folder (required)")
 	seed := fs.Uint64("seed", 42, "random seed")
 	scale := fs.Float64("scale", 1, "data volume; 1 is about 20k leads")
@@ -149,6 +183,7 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 		name = "rebuild"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	source := "*"
 	if rebuild {
 		fs.StringVar(&source, "source", "*", "rebuild this source only (default: every source)")
@@ -272,6 +307,7 @@ func printSummary(w io.Writer, res *jobs.Result) {
 
 func cmdRollback(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	if err := fs.Parse(args); err != nil {
 		return err
