@@ -171,6 +171,7 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		"alter table ops.batches add column if not exists typed_at timestamp",
 		"alter table ops.batches add column if not exists dropped_at timestamp",
 		"alter table ops.batches add column if not exists quarantine_path varchar",
+		`create table if not exists ops.publication_events (event_at timestamp, action varchar, version varchar)`,
 		`create table if not exists ops.batch_events (event_at timestamp, batch_id varchar, action varchar, detail varchar)`,
 		`create table if not exists ops.rejected_rows (run_id varchar, batch_id varchar, source varchar, file varchar,
 			line bigint, message varchar, text varchar)`,

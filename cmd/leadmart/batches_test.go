@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"leadmart/config"
 	"leadmart/internal/whtest"
+	"leadmart/workdb"
 )
 
 // A batch that lands but fails a check blocks every run (exit 3) until it
@@ -76,4 +78,35 @@ func TestDropBadBatchThenCorrectedFile(t *testing.T) {
 	if strings.Count(list, "landed") != 3 {
 		t.Errorf("want three landed opportunity batches:\n%s", list)
 	}
+}
+
+// rollback takes the warehouse lock: while a run holds it, rollback is
+// refused with exit 4 (the run would publish over it); afterwards it
+// switches back and is recorded in ops.publication_events.
+func TestRollbackTakesTheLock(t *testing.T) {
+	dir := copyTree(t, goodWarehouse(t))
+	cfgPath := filepath.Join(dir, "leadmart.yaml")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--config", cfgPath, "--as-of", "2026-03-31"}, &out, &errb); code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, tail(errb.String()))
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := workdb.Open(context.Background(), cfg) // what a run in progress holds
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"rollback", "--config", cfgPath}, &out, &errb); code != exitLocked {
+		t.Errorf("rollback during a run: exit %d, want %d\n%s", code, exitLocked, errb.String())
+	}
+	held.Close()
+	if code := run(context.Background(), []string{"rollback", "--config", cfgPath}, &out, &errb); code != exitOK {
+		t.Fatalf("rollback: exit %d\n%s", code, errb.String())
+	}
+	whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), "select action, count(*) from ops.publication_events group by all"),
+		[][]string{{"action", "count_star()"}, {"rollback", "1"}})
 }

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
-		err = cmdRollback(args[1:], stdout)
+		err = cmdRollback(ctx, args[1:], stdout)
 	case "docs":
 		err = cmdDocs(args[1:], stdout)
 	case "query":
@@ -305,7 +305,10 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	}
 }
 
-func cmdRollback(args []string, stdout io.Writer) error {
+// cmdRollback switches leadmart.duckdb back to the kept publication before
+// the live one, under the warehouse lock (a run in progress would publish
+// over it seconds later: exit 4), and records it in ops.publication_events.
+func cmdRollback(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
 	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
@@ -316,9 +319,17 @@ func cmdRollback(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	w, err := workdb.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
 	version, err := publish.Rollback(cfg.WarehouseDir())
 	if err != nil {
 		return err
+	}
+	if err := w.Exec(ctx, "insert into ops.publication_events values (?, 'rollback', ?)", time.Now().UTC(), filepath.Base(version)); err != nil {
+		return fmt.Errorf("record the rollback: %w", err)
 	}
 	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), publish.PublishedFile))
 	return nil
