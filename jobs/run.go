@@ -56,12 +56,18 @@ type Result struct {
 	// killed, and repaired: interrupted runs, stray raw and temporary files.
 	Cleaned   []string
 	Published string
-	Tables    []ModelResult // the published tables, their rows and build time
+	// Targets are where this run published, each with its new version.
+	Targets []PublishedTarget
+	Tables  []ModelResult // the published tables, their rows and build time
 	// Stages times land, transform (and within it staging, core and marts),
 	// check and publish.
 	Stages   map[string]time.Duration
 	Duration time.Duration
 }
+
+// PublishedTarget is one publication target of a run and where its new
+// version is.
+type PublishedTarget struct{ Name, Where string }
 
 // flaggedRows describes the row checks that flagged landed rows and let
 // them through (warn).
@@ -255,6 +261,9 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 		return fmt.Errorf("publish: %w", err)
 	}
 	res.Published = filepath.Join(w.Dir, publish.PublishedFile)
+	for _, tg := range tgts {
+		res.Targets = append(res.Targets, PublishedTarget{Name: tg.Name(), Where: tg.Where(pub)})
+	}
 	t := time.Now()
 	if err := publish.WriteDictionary(w.Dir, cat, pub); err != nil {
 		return fmt.Errorf("write data dictionary: %w", err)

@@ -36,6 +36,10 @@ const BuildCatalog = "pub"
 
 func (d *DuckDBTarget) Name() string { return "duckdb" }
 
+func (d *DuckDBTarget) Where(pub Publication) string {
+	return fmt.Sprintf("%s (publish/duckdb/leadmart-%s.duckdb)", PublishedFile, pub.RunID)
+}
+
 func (d *DuckDBTarget) versions() string { return filepath.Join(d.dir, "publish", "duckdb") }
 
 // Begin creates the run's publication file and attaches it as BuildCatalog.

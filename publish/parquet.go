@@ -60,6 +60,10 @@ type ManifestColumn struct {
 
 func (p *ParquetTarget) Name() string { return "parquet" }
 
+func (p *ParquetTarget) Where(pub Publication) string {
+	return fmt.Sprintf("%s -> parquet-versions/%s", ParquetLink, pub.RunID)
+}
+
 func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
 
 func (p *ParquetTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {

@@ -26,6 +26,10 @@ var _ Target = (*PostgresTarget)(nil)
 
 func (p *PostgresTarget) Name() string { return "postgres" }
 
+func (p *PostgresTarget) Where(pub Publication) string {
+	return fmt.Sprintf("schema %s (database from $%s)", p.Config.Schema, p.Config.DSNEnv)
+}
+
 func (p *PostgresTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	dsn := os.Getenv(p.Config.DSNEnv)
 	if dsn == "" {

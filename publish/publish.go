@@ -49,6 +49,8 @@ type Column struct {
 // have prepared does each switch, atomically for its readers.
 type Target interface {
 	Name() string
+	// Where says where readers find the version this run switched to.
+	Where(pub Publication) string
 	// Prepare writes the publication without touching what readers see.
 	Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error
 	// Switch makes the prepared publication the live one.

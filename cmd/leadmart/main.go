@@ -299,7 +299,10 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	for _, msg := range res.Warnings {
 		fmt.Fprintf(w, "WARNING: %s\n", msg)
 	}
-	fmt.Fprintf(w, "published %s:\n", res.Published)
+	fmt.Fprintf(w, "published run %s to %d targets in %s (the same tables and rows in each):\n", res.RunID, len(res.Targets), filepath.Dir(res.Published))
+	for _, t := range res.Targets {
+		fmt.Fprintf(w, "  %-8s %s\n", t.Name, t.Where)
+	}
 	for _, t := range res.Tables {
 		fmt.Fprintf(w, "  %-40s %10d rows %7.2fs\n", t.Model, t.Rows, t.Duration.Seconds())
 	}

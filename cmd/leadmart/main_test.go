@@ -27,6 +27,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad as-of", []string{"run", "--config", cfg, "--as-of", "31.03.2026"}, nil, exitUsage, "", "want YYYY-MM-DD"},
 		{"first run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "mart.kpi_funnel_monthly", ""},
 		{"second run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "0 new files, 5 unchanged", ""},
+		{"third run names its targets", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK,
+			"  parquet  publish/parquet -> parquet-versions/", ""},
 		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
 		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
 		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, func() {
