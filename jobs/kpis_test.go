@@ -99,7 +99,7 @@ func TestDemoRunPublishesEveryTable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo run: %v", err)
 	}
-	want := []string{"kpi_funnel_monthly", "kpi_funnel_cohort", "kpi_pipeline_daily", "kpi_potential_acquisition_monthly",
+	want := []string{"kpi_funnel_monthly", "kpi_funnel_cohort", "kpi_pipeline_daily", "kpi_potential_acquisition_monthly", "kpi_potential_acquisition_monthly_total",
 		"kpi_sales_efficiency_monthly", "kpi_digital_maturity", "kpi_maturity_vs_performance", "kpi_data_quality", "account_potential",
 		"dim_account", "dim_rep", "dim_date", "fct_lead", "fct_opportunity", "fct_activity", "fct_revenue_monthly"}
 	rows := map[string]int64{}

@@ -56,6 +56,14 @@ type Meta struct {
 	// PartitionBy names a date column by which the Parquet publication is
 	// Hive-partitioned (large fact tables, by month).
 	PartitionBy string `yaml:"partition_by"`
+	// Internal: a core model that only feeds marts is built in the work
+	// database and not published, e.g. one that holds detail and total
+	// rows together, which the marts split so that no sum adds a total twice.
+	Internal bool `yaml:"internal"`
+	// ColumnsFrom names a model whose column descriptions this one takes
+	// for the columns it does not describe itself (a mart that selects
+	// from a core model).
+	ColumnsFrom string `yaml:"columns_from"`
 }
 
 // Metric is a figure every run reports: a query returning one number.
@@ -146,6 +154,25 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		sort.Strings(m.Raw)
 		if s := m.Meta.SameRowsAs; s != "" && byName[s] == nil {
 			return nil, fmt.Errorf("model %s: same_rows_as names unknown model %s", n, s)
+		}
+	}
+	for _, n := range names {
+		m := byName[n]
+		from := m.Meta.ColumnsFrom
+		if from == "" {
+			continue
+		}
+		src := byName[from]
+		if src == nil || src.Meta.ColumnsFrom != "" {
+			return nil, fmt.Errorf("model %s: columns_from names %s, which is no model with its own column descriptions", n, from)
+		}
+		if m.Meta.Columns == nil {
+			m.Meta.Columns = map[string]string{}
+		}
+		for c, d := range src.Meta.Columns {
+			if _, own := m.Meta.Columns[c]; !own {
+				m.Meta.Columns[c] = d
+			}
 		}
 	}
 	order, err := topo(names, byName)
@@ -244,8 +271,9 @@ func (m Model) PublishedName() string {
 	return m.Qualified()
 }
 
-// Published reports whether BI tools see the model: core and marts do.
-func (m Model) Published() bool { return m.Layer != "staging" }
+// Published reports whether BI tools see the model: core and marts do,
+// unless declared internal.
+func (m Model) Published() bool { return m.Layer != "staging" && !m.Meta.Internal }
 
 // Published lists the models that BI tools see: core and marts.
 func (c *Catalog) Published() []Model {

@@ -64,7 +64,7 @@ func TestPotentialCoverage(t *testing.T) {
 			'unattributed' as acquisition_class`,
 		"create table core.acquisition_cost (month date, business_unit varchar, channel_class varchar, acquisition_cost double)",
 	}
-	for _, name := range []string{"macros.sql", "marts/kpi_potential_acquisition_monthly.sql"} {
+	for _, name := range []string{"macros.sql", "core/potential_acquisition.sql"} {
 		b, err := fs.ReadFile(sqlmodels.FS, name)
 		if err != nil {
 			t.Fatal(err)

@@ -25,8 +25,8 @@ func TestMissingSourceIsNullNotZero(t *testing.T) {
 			[][]string{{"rows", "known"}, {"6", "0"}}},
 		{"no sales cost and no campaigns: cost per win unknown", "../testdata/kpis", map[string]string{
 			"raw.erp__sales_cost": "business_unit,month,cost_type,amount,source_system,_source,_batch_id,_loaded_at",
-			"raw.crm__campaign":   "campaign_id,source_system,_source,_batch_id,_loaded_at"}, "mart.kpi_potential_acquisition_monthly",
-			"select reactive_cost, reactive_cost_per_win, proactive_cost_per_win from mart.kpi_potential_acquisition_monthly where month = '2026-02-01' and business_unit = 'all'",
+			"raw.crm__campaign":   "campaign_id,source_system,_source,_batch_id,_loaded_at"}, "mart.kpi_potential_acquisition_monthly_total",
+			"select reactive_cost, reactive_cost_per_win, proactive_cost_per_win from mart.kpi_potential_acquisition_monthly_total where month = '2026-02-01'",
 			[][]string{{"reactive_cost", "reactive_cost_per_win", "proactive_cost_per_win"}, {"", "", ""}}},
 	}
 	for _, c := range cases {

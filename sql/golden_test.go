@@ -44,7 +44,7 @@ func TestGoldenFunnel(t *testing.T) {
 
 func TestGoldenKPIs(t *testing.T) {
 	db := modeltest.Fixture(t, "../testdata/kpis", "2026-03-31")
-	for _, m := range []string{"mart.kpi_potential_acquisition_monthly", "mart.kpi_sales_efficiency_monthly",
+	for _, m := range []string{"mart.kpi_potential_acquisition_monthly_total", "mart.kpi_sales_efficiency_monthly",
 		"mart.kpi_digital_maturity", "mart.kpi_maturity_vs_performance", "mart.kpi_data_quality", "mart.account_potential"} {
 		db.Build(t, m)
 	}
@@ -56,7 +56,7 @@ func TestGoldenKPIs(t *testing.T) {
 			acquired_potential, leads_worked, leads_worked_a, win_rate_count, win_rate_potential, reactive_leads, proactive_leads,
 			reactive_win_rate, proactive_win_rate, reactive_acquired_potential, proactive_acquired_potential,
 			reactive_cost_per_win, proactive_cost_per_win, potential_coverage_a
-			from mart.kpi_potential_acquisition_monthly where month = '2026-02-01' and business_unit = 'all'`,
+			from mart.kpi_potential_acquisition_monthly_total where month = '2026-02-01'`,
 			[][]string{
 				{"acquisition_quality_index", "new_customers", "new_customers_a", "acquired_potential", "leads_worked", "leads_worked_a",
 					"win_rate_count", "win_rate_potential", "reactive_leads", "proactive_leads", "reactive_win_rate", "proactive_win_rate",
