@@ -14,7 +14,10 @@ import (
 )
 
 type seen struct {
-	RunID  []string `json:"run_id"`
+	RunID       []string `json:"run_id"`
+	LeadsWorked struct {
+		Detail, Total int64
+	} `json:"leads_worked"`
 	Tables map[string]struct {
 		Rows    int64    `json:"rows"`
 		Columns []string `json:"columns"`
@@ -45,6 +48,10 @@ func TestIndependentClientsReadThePublication(t *testing.T) {
 		t.Fatalf("read.mjs output: %v\n%s", err, out)
 	}
 
+	// a plain sum() over the detail table counts no total row twice
+	if lw := got.DuckDB.LeadsWorked; lw.Total == 0 || lw.Detail != lw.Total {
+		t.Errorf("leads worked: sum over kpi_potential_acquisition_monthly %d, kpi_potential_acquisition_monthly_total %d; want equal and above 0", lw.Detail, lw.Total)
+	}
 	db := whtest.Published(dir)
 	pub := whtest.Query(t, db, "select table_name, row_count from mart.publication order by 1")
 	cols := whtest.Query(t, db, `select table_name, string_agg(column_name, ',' order by column_index)

@@ -29,8 +29,13 @@ async function readDuckDB() {
     tables[name] = { rows: Number(count), columns: cols }
   }
   const runs = (await conn.runAndReadAll('select distinct run_id from mart.publication')).getRowObjects()
+  // A plain sum over a detail table, as an analyst writes it, against the
+  // table of totals: equal when no total row hides among the details.
+  const sums = (await conn.runAndReadAll(`select
+      (select sum(leads_worked) from mart.kpi_potential_acquisition_monthly)::integer as detail,
+      (select sum(leads_worked) from mart.kpi_potential_acquisition_monthly_total)::integer as total`)).getRowObjects()[0]
   conn.closeSync()
-  return { run_id: runs.map((r) => r.run_id), tables }
+  return { run_id: runs.map((r) => r.run_id), tables, leads_worked: { detail: Number(sums.detail), total: Number(sums.total) } }
 }
 
 async function readParquet() {
