@@ -63,3 +63,7 @@ create or replace macro cfg.key(source_system, system, id) as
 -- row cannot pull a median below 0 (docs/kpis.md#velocity).
 create or replace macro cfg.days(a, b) as
     case when b >= a then date_diff('minute', a, b) / 1440.0 end;
+
+-- month_complete: whether the calendar month starting on m has ended by the
+-- end of as_of; a monthly mart's current month is partial (docs/kpis.md#numbers).
+create or replace macro cfg.month_complete(m) as (m + interval 1 month) <= (select as_of_end from cfg.params);

@@ -284,6 +284,7 @@ final as (
     select
         level,
         month,
+        cfg.month_complete(month) as month_complete,
         business_unit,
         new_customers,
         new_customers_a,

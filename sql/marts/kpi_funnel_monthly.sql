@@ -53,6 +53,7 @@ response as (
 final as (
     select
         v.month,
+        cfg.month_complete(v.month) as month_complete,
         v.channel,
         v.channel_class,
         v.potential_class,

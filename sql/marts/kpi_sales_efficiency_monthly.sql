@@ -181,6 +181,7 @@ quarter_ends as (
 final as (
     select
         g.month,
+        cfg.month_complete(g.month) as month_complete,
         g.business_unit,
         g.revenue,
         g.margin,
