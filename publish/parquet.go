@@ -94,8 +94,9 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Pu
 		}
 		var q string
 		if part != "" {
-			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet
-			q = fmt.Sprintf("copy (select * from %s) to %s (%s, partition_by (%s), overwrite_or_ignore true)",
+			// Hive partitions: <table>/<column>=YYYY-MM-DD/data_0.parquet, the
+			// column kept inside each file too: a reader of one file has it
+			q = fmt.Sprintf("copy (select * from %s) to %s (%s, partition_by (%s), write_partition_columns true, overwrite_or_ignore true)",
 				t.Model.Qualified(), quote.Lit(dir), opts, quote.Ident(part))
 		} else {
 			q = fmt.Sprintf("copy (select * from %s) to %s (%s)", t.Model.Qualified(), quote.Lit(filepath.Join(dir, "data.parquet")), opts)
