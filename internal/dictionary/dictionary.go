@@ -154,14 +154,72 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}
 th{background:#f3f3f3}code{background:#f6f6f6;padding:0 .2rem}.meta{color:#555}svg text{font-size:11px;font-family:system-ui,sans-serif}
+#lineage .edge{stroke:#9ab;stroke-width:.7}#lineage .node rect{fill:#eef4fa;stroke:#468}#lineage .node{cursor:pointer}
+#lineage.focus .edge,#lineage.focus .node{opacity:.15}#lineage.focus .on{opacity:1}
+#lineage.focus .edge.on{stroke:#c60;stroke-width:1.6}#lineage.focus .node.on rect{fill:#fff1c7;stroke:#c60}#lineage .node.picked rect{stroke-width:2.5}
+.lineage-box{width:max-content}
 </style></head><body>
 <h1>leadmart data dictionary</h1>
 {{if .RunID}}<p class="meta">Publication <code>{{.RunID}}</code>, as of <b>{{.AsOf}}</b>, published {{.PublishedAt.UTC.Format "2006-01-02 15:04:05"}} UTC.</p>{{end}}
 <table><tr><th>table</th><th>rows</th><th>grain</th></tr>
 {{range .Tables}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>{{if ge .Rows 0}}{{.Rows}}{{end}}</td><td>{{.Grain}}</td></tr>
 {{end}}</table>
-<h2>Lineage</h2><p class="meta">Sources (raw) on the left, published tables (mart) on the right.</p>
-{{.Lineage}}
+<h2>Lineage</h2><p class="meta">Sources (raw) on the left, published tables (mart) on the right. Point at or click a table to
+highlight what it is built from and what is built from it; click it again, or press Escape, to clear. A link to
+<code>#lineage=mart.NAME</code> opens with that table highlighted.</p>
+<div class="lineage-box">{{.Lineage}}</div>
+<script>
+// Highlights a node of the lineage graph with everything upstream and
+// downstream of it. Self-contained: no library, no request.
+(function () {
+  var svg = document.getElementById('lineage');
+  if (!svg) return;
+  var edges = Array.prototype.slice.call(svg.querySelectorAll('.edge'));
+  var nodes = Array.prototype.slice.call(svg.querySelectorAll('.node'));
+  var up = {}, down = {};
+  edges.forEach(function (e) {
+    var f = e.getAttribute('data-from'), t = e.getAttribute('data-to');
+    (up[t] = up[t] || []).push(f);
+    (down[f] = down[f] || []).push(t);
+  });
+  function reach(start, next) {
+    var seen = {}, todo = [start];
+    seen[start] = true;
+    while (todo.length) {
+      (next[todo.pop()] || []).forEach(function (n) { if (!seen[n]) { seen[n] = true; todo.push(n); } });
+    }
+    return seen;
+  }
+  var picked = null;
+  function show(name) {
+    if (!name) {
+      svg.classList.remove('focus');
+      nodes.concat(edges).forEach(function (x) { x.classList.remove('on', 'picked'); });
+      return;
+    }
+    var a = reach(name, up), b = reach(name, down);
+    svg.classList.add('focus');
+    nodes.forEach(function (n) {
+      var id = n.getAttribute('data-node');
+      n.classList.toggle('on', !!(a[id] || b[id]));
+      n.classList.toggle('picked', id === name);
+    });
+    edges.forEach(function (e) {
+      var f = e.getAttribute('data-from'), t = e.getAttribute('data-to');
+      e.classList.toggle('on', !!((a[f] && a[t]) || (b[f] && b[t])));
+    });
+  }
+  nodes.forEach(function (n) {
+    var id = n.getAttribute('data-node');
+    n.addEventListener('mouseenter', function () { if (!picked) show(id); });
+    n.addEventListener('mouseleave', function () { if (!picked) show(null); });
+    n.addEventListener('click', function () { picked = picked === id ? null : id; show(picked || id); });
+  });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') { picked = null; show(null); } });
+  var m = /#lineage=(.+)$/.exec(location.hash);
+  if (m) { picked = decodeURIComponent(m[1]); show(picked); svg.scrollIntoView(); }
+})();
+</script>
 {{range .Tables}}<h2 id="{{.Name}}">{{.Name}}</h2><p>{{.Description}}</p>
 <p class="meta">Grain: {{.Grain}}. Rows: {{if ge .Rows 0}}{{.Rows}}{{else}}-{{end}}.{{if .PartitionBy}} Parquet partitioned by <code>{{.PartitionBy}}</code>.{{end}}<br>Built from: {{range $i, $u := .Upstream}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}</p>
 <table><tr><th>column</th><th>type</th><th>description</th></tr>

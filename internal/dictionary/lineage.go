@@ -13,17 +13,20 @@ import (
 type graph struct {
 	reads map[string][]string // node -> the nodes it reads
 	layer map[string]int      // 0 raw, 1 staging, 2 core, 3 mart
+	label map[string]string   // what readers see: mart.<name> for a published core model
 }
 
 func newGraph(cat *models.Catalog) graph {
-	g := graph{reads: map[string][]string{}, layer: map[string]int{}}
+	g := graph{reads: map[string][]string{}, layer: map[string]int{}, label: map[string]string{}}
 	rank := map[string]int{"staging": 1, "core": 2, "mart": 3}
 	for _, m := range cat.Models {
 		q := m.Qualified()
 		g.layer[q] = rank[m.Schema]
+		g.label[q] = m.PublishedName()
 		g.reads[q] = append(append([]string{}, m.Deps...), m.Raw...)
 		for _, r := range m.Raw {
 			g.layer[r] = 0
+			g.label[r] = r
 		}
 	}
 	return g
@@ -55,27 +58,44 @@ func (g graph) upstream(node string) []string {
 	return out
 }
 
-// svg draws the nodes in four columns (raw, staging, core, mart) and an edge
-// for every read: a simple picture, enough to follow a table to its sources.
+// charWidth is the width of one character of the graph's 11 px labels, a
+// little more than the average: no name is cut.
+const charWidth = 7
+
+// svg draws the nodes in four columns (raw, staging, core, mart), each box
+// as wide as its column's longest name, and an edge for every read. The
+// page's script highlights a node's upstream and downstream on hover or
+// click (and the node in the address's #lineage=NAME on load); every node
+// and edge carries what it needs in data attributes.
 func (g graph) svg() string {
 	cols := make([][]string, 4)
 	for n, l := range g.layer {
 		cols[l] = append(cols[l], n)
 	}
-	pos := map[string][2]int{}
-	const w, h, colW, rowH = 200, 18, 260, 24
-	height := 0
+	const h, gap, rowH = 18, 70, 24
+	widths := make([]int, 4)
 	for c := range cols {
-		sort.Strings(cols[c])
-		for r, n := range cols[c] {
-			pos[n] = [2]int{10 + c*colW, 30 + r*rowH}
-			height = max(height, 30+r*rowH+rowH)
+		widths[c] = 120
+		for _, n := range cols[c] {
+			widths[c] = max(widths[c], 10+charWidth*len(g.label[n]))
 		}
 	}
+	pos := map[string][2]int{}
+	height, x := 0, 10
+	xs := make([]int, 4)
+	for c := range cols {
+		xs[c] = x
+		sort.Slice(cols[c], func(i, j int) bool { return g.label[cols[c][i]] < g.label[cols[c][j]] })
+		for r, n := range cols[c] {
+			pos[n] = [2]int{x, 30 + r*rowH}
+			height = max(height, 30+r*rowH+rowH)
+		}
+		x += widths[c] + gap
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="lineage graph">`, 4*colW, height+10)
+	fmt.Fprintf(&b, `<svg id="lineage" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="lineage graph">`, x, height+10)
 	for i, title := range []string{"raw (sources)", "staging", "core (published as mart.*)", "marts (published)"} {
-		fmt.Fprintf(&b, `<text x="%d" y="16" font-weight="bold">%s</text>`, 10+i*colW, title)
+		fmt.Fprintf(&b, `<text x="%d" y="16" font-weight="bold">%s</text>`, xs[i], title)
 	}
 	var nodes []string
 	for n := range g.reads {
@@ -86,15 +106,16 @@ func (g graph) svg() string {
 		to := pos[n]
 		for _, r := range g.reads[n] {
 			from := pos[r]
-			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#9ab" stroke-width="0.7"/>`, from[0]+w, from[1]+h/2, to[0], to[1]+h/2)
+			fmt.Fprintf(&b, `<line class="edge" data-from="%s" data-to="%s" x1="%d" y1="%d" x2="%d" y2="%d"/>`,
+				html.EscapeString(g.label[r]), html.EscapeString(g.label[n]), from[0]+widths[g.layer[r]], from[1]+h/2, to[0], to[1]+h/2)
 		}
 	}
 	for c := range cols {
 		for _, n := range cols[c] {
 			p := pos[n]
-			label := n
-			fmt.Fprintf(&b, `<g><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="#eef4fa" stroke="#468"/><text x="%d" y="%d">%s</text></g>`,
-				html.EscapeString(n), p[0], p[1], w, h, p[0]+4, p[1]+13, html.EscapeString(label))
+			label := html.EscapeString(g.label[n])
+			fmt.Fprintf(&b, `<g class="node" data-node="%s" tabindex="0"><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="3"/><text x="%d" y="%d">%s</text></g>`,
+				label, label, p[0], p[1], widths[c], h, p[0]+4, p[1]+13, label)
 		}
 	}
 	b.WriteString("</svg>")
