@@ -38,7 +38,7 @@ func TestPotentialCoverage(t *testing.T) {
 	db.SetMaxOpenConns(1)
 	setup := []string{
 		"create schema core", "create schema staging", "create schema cfg",
-		`create table cfg.params as select date '2026-04-30' as as_of, date '2026-01-01' as history_start,
+		`create table cfg.params as select date '2026-04-30' as as_of, date '2026-05-01' as as_of_end, date '2026-01-01' as history_start,
 			50 as size_small, 250 as size_medium, 1000 as size_large`,
 		"create table cfg.channel_class (channel varchar, channel_class varchar)",
 		`create table core.dim_date as select unnest(generate_series(date '2025-01-01', date '2026-04-30', interval 1 month))::date as month`,

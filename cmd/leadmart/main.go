@@ -281,8 +281,8 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	}
 	fmt.Fprintln(w)
 	st := func(name string) float64 { return res.Stages[name].Seconds() }
-	fmt.Fprintf(w, "stages: land %.1fs, transform %.1fs (staging %.1f, core %.1f, marts %.1f), check %.1fs, publish %.1fs\n",
-		st("land"), st("transform"), st("staging"), st("core"), st("marts"), st("check"), st("publish"))
+	fmt.Fprintf(w, "stages: land %.1fs, screen %.1fs, transform %.1fs (staging %.1f, core %.1f, marts %.1f), check %.1fs, publish %.1fs\n",
+		st("land"), st("screen"), st("transform"), st("staging"), st("core"), st("marts"), st("check"), st("publish"))
 	for _, m := range res.Metrics {
 		if math.IsNaN(m.Value) {
 			continue
