@@ -271,7 +271,7 @@ func retype(ctx context.Context, w *workdb.Warehouse, s config.Source, r extract
 		return err
 	}
 	lb := landedBatch{id: b.ID, runID: b.RunID, source: b.Source, file: b.File, hash: b.hash, parquet: b.Parquet,
-		loadDate: b.LoadDate, loadedAt: b.LoadedAt, extractedAt: b.extractedAt.Time, fp: fp}
+		loadDate: b.LoadDate, loadedAt: b.LoadedAt, extractedAt: b.extractedAt.Time, fp: fp, again: true}
 	if b.Parquet == "" { // an empty extract: nothing to type
 		return recordBatch(ctx, w.Conn(), lb, s, 0, 0, 0, nil)
 	}

@@ -249,6 +249,7 @@ type landedBatch struct {
 	id, runID, source, file, hash, parquet, loadDate string
 	loadedAt, extractedAt                            time.Time
 	fp                                               fingerprint
+	again                                            bool // typed before: its rows are replaced
 }
 
 type typed struct {
@@ -293,8 +294,12 @@ func typeBatch(ctx context.Context, w *workdb.Warehouse, ent models.Entity, s co
 		return out, err
 	}
 	defer tx.Rollback()
-	// Typing again replaces the batch's rows.
+	// Typing again replaces the batch's rows. A new batch has none: no
+	// delete scans the raw table, which grows every night.
 	for _, q := range []string{"delete from " + ent.RawTable() + " where _batch_id = ?", "delete from ops.batches where batch_id = ?"} {
+		if !lb.again {
+			break
+		}
 		if _, err := tx.ExecContext(ctx, q, lb.id); err != nil {
 			return out, fmt.Errorf("replace batch %s: %w", lb.id, err)
 		}
@@ -322,21 +327,9 @@ func typeBatch(ctx context.Context, w *workdb.Warehouse, ent models.Entity, s co
 	} else if err := tx.QueryRowContext(ctx, "select count(*) from ops.rejected_rows where batch_id = ?", lb.id).Scan(&out.rejected); err != nil {
 		return out, err
 	}
-	if err := blankKeys(ctx, tx, ent, s, lb.file, lb.id, read); err != nil {
+	dups, err := keyCounts(ctx, tx, s, exprs, scan, lb.file, read)
+	if err != nil {
 		return out, err
-	}
-	// Duplicate keys are counted on this batch's raw Parquet, not on the raw
-	// table that grows every night.
-	var keys []string
-	for _, c := range exprs {
-		if slices.Contains(s.PrimaryKey, c.field.Name) {
-			keys = append(keys, c.typed)
-		}
-	}
-	var dups int64
-	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) - count(distinct (%s)) from %s",
-		strings.Join(keys, ", "), scan)).Scan(&dups); err != nil {
-		return out, fmt.Errorf("count duplicate keys: %w", err)
 	}
 	if first {
 		out.rejected = int64(len(rejects))
@@ -396,29 +389,31 @@ func rejectLimit(s config.Source, path string, rows int64, rejects []extract.Rej
 		ErrBadInput, s.Name, path, n, lines, 100*float64(n)/float64(lines), limit, first.Line, first.Message, extract.Shown(first.Text))
 }
 
-// blankKeys fails a batch with a row whose key is empty: such a row can be
-// neither matched nor updated by a later version, and would fail a check
-// of every later run. It names the first such row's line.
-func blankKeys(ctx context.Context, tx *sql.Tx, ent models.Entity, s config.Source, path, batchID string, read extract.Read) error {
-	var conds []string
-	for _, k := range s.PrimaryKey {
-		conds = append(conds, k+" is null")
+// keyCounts reads the batch's keys once, on its raw Parquet (not on the
+// raw table, which grows every night): it fails on a row whose key is
+// empty, naming the first one's line (such a row can be neither matched
+// nor updated by a later version, and would fail a check of every later
+// run), and counts the rows that repeat a key.
+func keyCounts(ctx context.Context, tx *sql.Tx, s config.Source, exprs []column, scan, path string, read extract.Read) (dups int64, err error) {
+	var keys, empty []string
+	for _, c := range exprs {
+		if slices.Contains(s.PrimaryKey, c.field.Name) {
+			keys = append(keys, c.typed)
+			empty = append(empty, "("+c.typed+") is null")
+		}
 	}
-	if len(conds) == 0 {
-		return nil
-	}
-	var row sql.NullInt64
+	var first sql.NullInt64
 	var n int64
-	err := tx.QueryRowContext(ctx, fmt.Sprintf("select min(_source_row), count(*) from %s where _batch_id = ? and (%s)",
-		ent.RawTable(), strings.Join(conds, " or ")), batchID).Scan(&row, &n)
-	if err != nil {
-		return fmt.Errorf("look for empty keys: %w", err)
+	q := fmt.Sprintf("select count(*) - count(distinct (%s)), min(file_row_number + 1) filter (where %s), count(*) filter (where %[2]s) from %s",
+		strings.Join(keys, ", "), strings.Join(empty, " or "), scan)
+	if err := tx.QueryRowContext(ctx, q).Scan(&dups, &first, &n); err != nil {
+		return 0, fmt.Errorf("count keys: %w", err)
 	}
-	if n == 0 {
-		return nil
+	if n > 0 {
+		return 0, fmt.Errorf("%w: source %s: %s: the key %s is empty (%d rows in all); every row needs one",
+			ErrBadInput, s.Name, where(read, path, first.Int64), strings.Join(s.PrimaryKey, ", "), n)
 	}
-	return fmt.Errorf("%w: source %s: %s: the key %s is empty (%d rows in all); every row needs one",
-		ErrBadInput, s.Name, where(read, path, row.Int64), strings.Join(s.PrimaryKey, ", "), n)
+	return dups, nil
 }
 
 // recordRejects writes the rejected lines in one statement per 500 lines.
