@@ -54,9 +54,9 @@ func TestKilledRunIsCleanedUp(t *testing.T) {
 	}
 }
 
-// killAt starts a run in a helper process, SIGKILLs it at the hook stage
-// at, and returns the killed run's id.
-func killAt(t *testing.T, dir, at string) string {
+// holdAt starts a run in a helper process that stops at the hook stage
+// at; stop kills it.
+func holdAt(t *testing.T, dir, at string) (*exec.Cmd, func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
 	cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
@@ -71,15 +71,42 @@ func killAt(t *testing.T, dir, at string) string {
 			break
 		}
 	}
-	if !reached {
+	stop := func() {
+		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
+	}
+	if !reached {
+		stop()
 		t.Fatalf("the run never reached %s", at)
 	}
-	must(t, cmd.Process.Signal(syscall.SIGKILL))
-	cmd.Wait()
+	return cmd, stop
+}
+
+// killAt starts a run in a helper process, SIGKILLs it at the hook stage
+// at, and returns the killed run's id.
+func killAt(t *testing.T, dir, at string) string {
+	t.Helper()
+	_, stop := holdAt(t, dir, at)
+	stop()
 	rows := whtest.Query(t, filepath.Join(dir, "warehouse", workdb.WorkFile), "select run_id from ops.runs where status = 'running'")
 	if len(rows) != 2 {
 		t.Fatalf("running runs after the kill: %v, want one", rows)
 	}
 	return rows[1][0]
+}
+
+// The run records can be read while a run holds work.duckdb: the state
+// file, written after each step, shows the run in progress.
+func TestStateReadableDuringARun(t *testing.T) {
+	t.Parallel()
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	first := whtest.MustRun(t, dir, asOf)
+	_, stop := holdAt(t, dir, "duckdb-table:fct_lead")
+	defer stop()
+	state := filepath.Join(dir, "warehouse", workdb.StateFile)
+	got := whtest.Query(t, state, "select count(*) filter (where status = 'success'), count(*) filter (where status = 'running') from runs")
+	whtest.Equal(t, got, [][]string{{"count_star() FILTER (WHERE (status = 'success'))", "count_star() FILTER (WHERE (status = 'running'))"}, {"1", "1"}})
+	if n := whtest.Query(t, state, "select count(*) from batches where run_id = '"+first.RunID+"'")[1][0]; n != "5" {
+		t.Errorf("batches of the first run in the state file: %s, want 5", n)
+	}
 }

@@ -69,6 +69,15 @@ type Result struct {
 // version is.
 type PublishedTarget struct{ Name, Where string }
 
+// mirrorState copies the run records to warehouse/state.duckdb after each
+// step, so they can be read while the run holds work.duckdb. A failure to
+// write it is logged, not fatal: the run's own records are in work.duckdb.
+func mirrorState(ctx context.Context, w *workdb.Warehouse, log zerolog.Logger) {
+	if err := w.MirrorState(ctx); err != nil {
+		log.Warn().Err(err).Msg("run records not mirrored to " + workdb.StateFile)
+	}
+}
+
 // flaggedRows describes the row checks that flagged landed rows and let
 // them through (warn).
 func flaggedRows(checks []CheckResult) []string {
@@ -127,6 +136,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	log.Info().Msg("run started")
+	mirrorState(ctx, w, log)
 	err = runSteps(ctx, w, cfg, cat, opt, res, base)
 	log = base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Duration = time.Since(start)
@@ -145,6 +155,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		time.Now().UTC(), status, len(res.Models), rows, res.Published != "", nullable(msg), res.RunID); rerr != nil && err == nil {
 		err = fmt.Errorf("record run: %w", rerr)
 	}
+	mirrorState(context.WithoutCancel(ctx), w, log)
 	if err != nil {
 		log.Error().Err(err).Str("status", status).Msg("run failed")
 		return res, err
@@ -163,6 +174,7 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 			res.Stages[name] = time.Since(t)
 			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).
 				Int64("peak_rss_mib", workdb.PeakRSSMiB()).Msg("step done")
+			mirrorState(ctx, w, log)
 		}
 	}
 	done := step("land")

@@ -363,3 +363,34 @@ func (w *Warehouse) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// StateFile is a copy of the run records that anyone can read at any time,
+// also while a run holds work.duckdb: leadmart query --db warehouse/state.duckdb.
+const StateFile = "state.duckdb"
+
+// stateTables are the ops tables the state file mirrors.
+var stateTables = []string{"runs", "model_runs", "check_results", "batches", "batch_events", "rejected_rows",
+	"row_issues", "quarantined_rows", "watermarks", "publication_events"}
+
+// MirrorState writes the run records to StateFile: a new file, renamed
+// over the old one, so that a reader that has the old one open keeps
+// reading it and no reader ever blocks the run.
+func (w *Warehouse) MirrorState(ctx context.Context) error {
+	final := filepath.Join(w.Dir, StateFile)
+	tmp := final + ".tmp"
+	os.Remove(tmp)
+	os.Remove(tmp + ".wal")
+	if err := w.Exec(ctx, "attach "+quote.Lit(tmp)+" as state_mirror"); err != nil {
+		return fmt.Errorf("write %s: %w", StateFile, err)
+	}
+	for _, t := range stateTables {
+		if err := w.Exec(ctx, fmt.Sprintf("create table state_mirror.main.%s as select * from ops.%s", t, t)); err != nil {
+			w.Exec(context.WithoutCancel(ctx), "detach state_mirror")
+			return fmt.Errorf("write %s: %s: %w", StateFile, t, err)
+		}
+	}
+	if err := w.Exec(ctx, "detach state_mirror"); err != nil {
+		return fmt.Errorf("write %s: %w", StateFile, err)
+	}
+	return os.Rename(tmp, final)
+}

@@ -75,12 +75,18 @@ func cmdBatches(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := w.MirrorState(ctx); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "dropped batch %s (%s, %d rows of %s); its as-read copy is in %s\n", b.ID, b.Source, b.Rows, b.File, b.Quarantine)
 		fmt.Fprintln(stdout, "the file is not landed again while the batch is dropped; the next run publishes without it (leadmart batches restore undoes this)")
 		return nil
 	}
 	b, err := jobs.RestoreBatch(ctx, w, cfg, id)
 	if err != nil {
+		return err
+	}
+	if err := w.MirrorState(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "restored batch %s (%s, %d rows of %s); the next run publishes it again\n", b.ID, b.Source, b.Rows, b.File)

@@ -334,6 +334,9 @@ func cmdRollback(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := w.Exec(ctx, "insert into ops.publication_events values (?, 'rollback', ?)", time.Now().UTC(), filepath.Base(version)); err != nil {
 		return fmt.Errorf("record the rollback: %w", err)
 	}
+	if err := w.MirrorState(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), publish.PublishedFile))
 	return nil
 }
