@@ -72,6 +72,7 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 		headerFields     []string
 		quoteLine        int64
 		capture          bool // the field holds the first non-ASCII character: keep its text
+		cr               bool // the byte before was a carriage return
 	)
 	endField := func() {
 		if capture {
@@ -93,6 +94,26 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 		s.maxRecord = max(s.maxRecord, rec.bytes)
 		s.last = rec
 		return fn(rec)
+	}
+	// newline ends the line whose end is at byte at: inside a quoted value
+	// it is part of the value; otherwise it ends the record.
+	newline := func(at int64) bool {
+		if inQuote {
+			line++
+			return true
+		}
+		endField()
+		if !endRecord(at) {
+			return false
+		}
+		line++
+		dline++
+		rec = record{offset: at + 1, line: line, dline: dline, fields: 1}
+		empty, atFieldStart, field = true, true, field[:0]
+		if !headerDone {
+			headerFields = headerFields[:0]
+		}
+		return true
 	}
 	for {
 		b, err := br.ReadByte()
@@ -129,6 +150,14 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 				capture = true
 			}
 		}
+		// A carriage return ends a line by itself unless a line feed follows
+		// (Excel's "CSV (Macintosh)" ends lines with CR alone; DuckDB reads them).
+		if cr {
+			cr = false
+			if b != '\n' && !newline(pos-1) {
+				return nil
+			}
+		}
 		if closing {
 			closing = false
 			if b == s.quote {
@@ -137,6 +166,10 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 				continue
 			}
 			inQuote = false
+		}
+		if b == '\r' {
+			cr = true
+			continue
 		}
 		if inQuote {
 			if b == s.quote {
@@ -151,20 +184,9 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 		}
 		switch {
 		case b == '\n':
-			endField()
-			if !endRecord(pos) {
+			if !newline(pos) {
 				return nil
 			}
-			line++
-			dline++
-			rec = record{offset: off, line: line, dline: dline, fields: 1}
-			empty, atFieldStart, field = true, true, field[:0]
-			if !headerDone {
-				headerFields = headerFields[:0]
-			}
-			continue
-		case b == '\r':
-			// part of a CRLF line end; a blank CRLF line stays blank
 			continue
 		case b == s.delim:
 			endField()
@@ -180,6 +202,9 @@ func (s *scanner) walk(r io.Reader, fn func(record) bool) error {
 			field = keep(field, b)
 		}
 		atFieldStart, empty = false, false
+	}
+	if cr && !newline(off-1) {
+		return nil
 	}
 	if inQuote && !closing {
 		s.openQuote = &position{line: quoteLine, field: rec.fields - 1}

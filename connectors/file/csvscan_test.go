@@ -114,3 +114,26 @@ func TestLongValue(t *testing.T) {
 		t.Errorf("shown: %q", got[len(got)-40:])
 	}
 }
+
+// A file with carriage returns alone as line ends (Excel's "CSV
+// (Macintosh)"): DuckDB reads it, and the scan numbers its lines.
+func TestMacLineEnds(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.csv")
+	content := "id,name,d\r1,a,x\r2,short\r3,\"b\rc\",y\r4,e,z\r"
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := New(Spec{Format: "csv"}, extract.Env{Name: "s", Dialect: utf8Comma}, p)
+	read, err := src.Copy(context.Background(), conn(t), p, filepath.Join(t.TempDir(), "c.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Rejects) != 1 || read.Rejects[0].Line != 3 {
+		t.Fatalf("rejects: got %+v, want line 3", read.Rejects)
+	}
+	for row, want := range map[int64]int64{1: 2, 2: 4, 3: 6} {
+		if got, err := read.LineOf(row); err != nil || got != want {
+			t.Errorf("data row %d: got line %d (%v), want %d", row, got, err, want)
+		}
+	}
+}
