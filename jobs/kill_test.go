@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"leadmart/internal/whtest"
+	"leadmart/jobs"
 	"leadmart/workdb"
 )
 
@@ -108,5 +110,17 @@ func TestStateReadableDuringARun(t *testing.T) {
 	whtest.Equal(t, got, [][]string{{"count_star() FILTER (WHERE (status = 'success'))", "count_star() FILTER (WHERE (status = 'running'))"}, {"1", "1"}})
 	if n := whtest.Query(t, state, "select count(*) from batches where run_id = '"+first.RunID+"'")[1][0]; n != "5" {
 		t.Errorf("batches of the first run in the state file: %s, want 5", n)
+	}
+	// leadmart status reads the same, and names the run holding the warehouse
+	st, err := jobs.ReadStatus(context.Background(), filepath.Join(dir, "warehouse"), 10)
+	must(t, err)
+	if len(st.Runs) != 2 || st.Runs[0].Status != "running" || st.Runs[1].RunID != first.RunID || st.Runs[1].Status != "success" {
+		t.Errorf("status runs: %+v", st.Runs)
+	}
+	if st.Lock == nil || st.Lock.RunID != st.Runs[0].RunID || st.Lock.Step != "transform" || st.Lock.PID == 0 || st.Lock.PID == os.Getpid() {
+		t.Errorf("lock holder: %+v, want the running run in step transform, in another process", st.Lock)
+	}
+	if len(st.Sources) != 5 || st.Sources[0].Batches != 1 {
+		t.Errorf("sources: %+v", st.Sources)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -131,8 +132,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		return res, err
 	}
 	defer w.Close()
-	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published) values (?, ?, ?, 'running', false)",
-		res.RunID, opt.AsOf, start.UTC()); err != nil {
+	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step) values (?, ?, ?, 'running', false, ?, 'start')",
+		res.RunID, opt.AsOf, start.UTC(), os.Getpid()); err != nil {
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	log.Info().Msg("run started")
@@ -168,13 +169,18 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	var err error
 	log := base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Stages = map[string]time.Duration{}
+	// Each step is recorded in ops.runs as it starts, and the records are
+	// mirrored to the state file: leadmart status shows where a run is.
 	step := func(name string) func() {
+		if err := w.Exec(ctx, "update ops.runs set step = ? where run_id = ?", name, res.RunID); err != nil {
+			log.Warn().Err(err).Msg("step not recorded")
+		}
+		mirrorState(ctx, w, log)
 		t := time.Now()
 		return func() {
 			res.Stages[name] = time.Since(t)
 			log.Info().Str("step", name).Int64("duration_ms", time.Since(t).Milliseconds()).
 				Int64("peak_rss_mib", workdb.PeakRSSMiB()).Msg("step done")
-			mirrorState(ctx, w, log)
 		}
 	}
 	done := step("land")

@@ -159,6 +159,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		`create table if not exists ops.batches (batch_id varchar, run_id varchar, source varchar, system varchar,
 			entity varchar, file varchar, content_hash varchar, rows bigint, rejected bigint, duplicate_keys bigint,
 			load_date date, parquet_path varchar, loaded_at timestamp)`,
+		// the process a run is and the step it is in (leadmart status)
+		"alter table ops.runs add column if not exists pid integer",
+		"alter table ops.runs add column if not exists step varchar",
 		// when the extract was written (a file's modification time): the
 		// data's age where the entity has no updated_at
 		"alter table ops.batches add column if not exists extracted_at timestamp",

@@ -45,6 +45,7 @@ usage:
                                                         type every landed batch again from its as-read copy, then run
   leadmart batches [list [--source NAME] | show ID | drop ID [--reason TEXT] | restore ID] [--config FILE]
                                                         list, inspect, drop or restore landed batches
+  leadmart status [--config FILE] [--json] [--runs N]   the last runs, the sources and the run in progress (works during a run)
   leadmart rollback [--config FILE]                     publish the previous publication again
   leadmart docs [--config FILE] [--static FILE]         write the data dictionary
   leadmart query [--db FILE] [--format table|csv|json] SQL
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(ctx, args[1:], stdout, log, true)
 	case "batches":
 		err = cmdBatches(ctx, args[1:], stdout)
+	case "status":
+		err = cmdStatus(ctx, args[1:], stdout)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
@@ -108,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "leadmart %s: %v\n", args[0], err)
 	switch {
 	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
-		errors.Is(err, jobs.ErrNoBatch):
+		errors.Is(err, jobs.ErrNoBatch), errors.Is(err, jobs.ErrNoState):
 		return exitUsage
 	case errors.Is(err, jobs.ErrEnvironment):
 		return exitFailed

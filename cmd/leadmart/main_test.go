@@ -29,6 +29,8 @@ func TestExitCodes(t *testing.T) {
 		{"second run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "0 new files, 5 unchanged", ""},
 		{"third run names its targets", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK,
 			"  parquet  publish/parquet -> parquet-versions/", ""},
+		{"status", []string{"status", "--config", cfg}, nil, exitOK, "no run holds the warehouse", ""},
+		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
 		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
 		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
 		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, func() {

@@ -58,7 +58,7 @@ func TestQueryFormats(t *testing.T) {
 
 // --help on every command prints its usage and exits 0; --version names the build.
 func TestHelpAndVersion(t *testing.T) {
-	for _, cmd := range []string{"run", "rebuild", "batches", "rollback", "docs", "query", "bench", "baseline", "demo"} {
+	for _, cmd := range []string{"run", "rebuild", "batches", "status", "rollback", "docs", "query", "bench", "baseline", "demo"} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), []string{cmd, "--help"}, &out, &errb); code != exitOK {
 			t.Errorf("%s --help: exit %d, want 0\n%s", cmd, code, errb.String())

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"leadmart/jobs"
+)
+
+// cmdStatus shows the last runs, what has landed of each source, and the
+// run holding the warehouse, from the state file: it works during a run.
+func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
+	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	n := fs.Int("runs", 10, "how many runs to show, newest first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := configOrDemo(*cfgPath)
+	if err != nil {
+		return err
+	}
+	st, err := jobs.ReadStatus(ctx, cfg.WarehouseDir(), *n)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	if st.Lock == nil {
+		fmt.Fprintln(stdout, "no run holds the warehouse")
+	} else if st.Lock.RunID == "" {
+		fmt.Fprintln(stdout, "the warehouse is locked (a batches or rollback command)")
+	} else {
+		fmt.Fprintf(stdout, "run %s holds the warehouse: pid %d, started %s, in step %s\n",
+			st.Lock.RunID, st.Lock.PID, st.Lock.StartedAt.Format(time.DateTime), st.Lock.Step)
+	}
+	fmt.Fprintln(stdout, "\nruns:")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTATUS\tAS OF\tSTARTED\tSECONDS\tROWS\tSTEP\tFAILED CHECKS / ERROR")
+	for _, r := range st.Runs {
+		secs, rows := "", ""
+		if r.Seconds != nil {
+			secs = fmt.Sprintf("%.1f", *r.Seconds)
+		}
+		if r.Rows != nil {
+			rows = fmt.Sprint(*r.Rows)
+		}
+		step := r.Step // where a run that did not succeed stopped, or is
+		if r.Status == "success" {
+			step = ""
+		}
+		why := strings.Join(r.FailedChecks, "; ")
+		if why == "" {
+			why = r.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RunID, r.Status, r.AsOf, r.StartedAt.Format(time.DateTime), secs, rows, step, why)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\nsources:")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tBATCHES\tDROPPED\tLAST LANDED\tLAST EXTRACT WRITTEN\tLAST BATCH ROWS")
+	for _, s := range st.Sources {
+		ext := ""
+		if s.ExtractedAt != nil {
+			ext = s.ExtractedAt.Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d\n", s.Source, s.Batches, s.Dropped, s.LastLoadedAt.Format(time.DateTime), ext, s.LastRows)
+	}
+	return tw.Flush()
+}
