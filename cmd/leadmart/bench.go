@@ -61,5 +61,5 @@ func cmdBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	if *summary == "" {
 		return nil
 	}
-	return writeSummaryJSON(*summary, &jobs.Result{RunID: "baseline", AsOf: d, Duration: took, Stages: stages})
+	return writeSummaryJSON(*summary, &jobs.Result{RunID: "baseline", AsOf: d, Duration: took, Stages: stages}, nil)
 }

@@ -109,7 +109,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK // the flag package printed the command's usage
 	}
 	fmt.Fprintf(stderr, "leadmart %s: %v\n", args[0], err)
+	return exitCode(err)
+}
+
+// exitCode is the documented exit code of a failed command.
+func exitCode(err error) int {
 	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
 	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
 		errors.Is(err, jobs.ErrNoBatch), errors.Is(err, jobs.ErrNoState):
 		return exitUsage
@@ -222,13 +229,16 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 		return fmt.Errorf("%w: --source: the config has no source %q", errUsage, source)
 	}
 	res, err := jobs.Run(ctx, cfg, opt)
+	if *summary != "" {
+		// written whatever the outcome: a scheduler reads why a run failed here
+		if werr := writeSummaryJSON(*summary, res, err); werr != nil && err == nil {
+			return werr
+		}
+	}
 	if err != nil {
 		return err
 	}
 	printSummary(stdout, res)
-	if *summary != "" {
-		return writeSummaryJSON(*summary, res)
-	}
 	return nil
 }
 
@@ -344,14 +354,24 @@ func cmdRollback(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func writeSummaryJSON(path string, res *jobs.Result) error {
+// writeSummaryJSON writes the run's summary, with its status, exit code
+// and error, for benchmarks and schedulers.
+func writeSummaryJSON(path string, res *jobs.Result, runErr error) error {
 	stages := map[string]float64{}
 	for k, v := range res.Stages {
 		stages[k] = v.Seconds()
 	}
+	status, msg := "success", ""
+	if runErr != nil {
+		status, msg = "failed", runErr.Error()
+		if errors.Is(runErr, jobs.ErrChecksFailed) {
+			status = "checks_failed"
+		}
+	}
 	b, err := json.MarshalIndent(map[string]any{
 		"run_id": res.RunID, "as_of": res.AsOf.Format(time.DateOnly), "seconds": res.Duration.Seconds(),
 		"stages": stages, "landed_rows": res.Land.Rows, "landed_files": res.Land.Files,
+		"status": status, "exit_code": exitCode(runErr), "error": msg, "warnings": res.Warnings,
 	}, "", "  ")
 	if err != nil {
 		return err

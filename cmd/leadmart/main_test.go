@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestExitCodes(t *testing.T) {
 		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
 		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
 		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
-		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, func() {
+		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31", "--summary-json", filepath.Join(dir, "summary.json")}, func() {
 			b, _ := os.ReadFile(filepath.Join(dir, "opportunities.csv"))
 			os.WriteFile(filepath.Join(dir, "opportunities.csv"), bytes.Replace(b, []byte(",1000.00,"), []byte(",1k,"), 1), 0o644)
 		}, exitBadData, "", `opportunities.csv line 2, column "amount": cannot parse "1k" as decimal`},
@@ -55,5 +56,21 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q", errb.String(), tc.stderr)
 			}
 		})
+	}
+	// --summary-json is written on failure too, with status, exit code and error
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary struct {
+		Status   string `json:"status"`
+		ExitCode int    `json:"exit_code"`
+		Error    string `json:"error"`
+	}
+	if err := json.Unmarshal(b, &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary.Status != "failed" || summary.ExitCode != exitBadData || !strings.Contains(summary.Error, `cannot parse "1k" as decimal`) {
+		t.Errorf("summary of the failed run: %+v", summary)
 	}
 }
