@@ -97,7 +97,7 @@ type Catalog struct {
 }
 
 var (
-	refRE     = regexp.MustCompile(`\b(staging|core|mart)\.([a-z_][a-z0-9_]*)\b`)
+	refRE = regexp.MustCompile(`\b(staging|core|mart)\.([a-z_][a-z0-9_]*)\b`)
 	// staging reads the raw tables through the screened views (the rows
 	// not quarantined); either is lineage to the raw table
 	rawRE     = regexp.MustCompile(`\b(?:raw|screened)\.([a-z_][a-z0-9_]*)\b`)
