@@ -561,12 +561,11 @@ func (c *Config) Validate() error {
 	if !(0 < p.ClassA && p.ClassA < p.ClassB && p.ClassB <= 1) {
 		bad("potential: want 0 < class_a < class_b <= 1, got class_a %v and class_b %v", p.ClassA, p.ClassB)
 	}
+	// which checks exist, and that only row checks quarantine, is checked
+	// against the catalog when a run starts (jobs.checkSeverityKeys)
 	for k, v := range c.Quality.Severity {
-		switch {
-		case v != "error" && v != "warn" && v != "quarantine":
+		if v != "error" && v != "warn" && v != "quarantine" {
 			bad("quality.severity.%s: want error, warn or quarantine, got %q", k, v)
-		case v == "quarantine" && strings.Count(k, ".") == 2 && !strings.Contains(k, "("):
-			bad("quality.severity.%s: a model's check cannot quarantine rows (only row checks can): want error or warn", k)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Quality.Ranges)) {

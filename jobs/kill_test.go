@@ -57,8 +57,8 @@ func TestKilledRunIsCleanedUp(t *testing.T) {
 }
 
 // holdAt starts a run in a helper process that stops at the hook stage
-// at; stop kills it.
-func holdAt(t *testing.T, dir, at string) (*exec.Cmd, func()) {
+// at, and returns what SIGKILLs it.
+func holdAt(t *testing.T, dir, at string) (stop func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
 	cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
@@ -73,7 +73,7 @@ func holdAt(t *testing.T, dir, at string) (*exec.Cmd, func()) {
 			break
 		}
 	}
-	stop := func() {
+	stop = func() {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
@@ -81,15 +81,14 @@ func holdAt(t *testing.T, dir, at string) (*exec.Cmd, func()) {
 		stop()
 		t.Fatalf("the run never reached %s", at)
 	}
-	return cmd, stop
+	return stop
 }
 
 // killAt starts a run in a helper process, SIGKILLs it at the hook stage
 // at, and returns the killed run's id.
 func killAt(t *testing.T, dir, at string) string {
 	t.Helper()
-	_, stop := holdAt(t, dir, at)
-	stop()
+	holdAt(t, dir, at)()
 	rows := whtest.Query(t, filepath.Join(dir, "warehouse", workdb.WorkFile), "select run_id from ops.runs where status = 'running'")
 	if len(rows) != 2 {
 		t.Fatalf("running runs after the kill: %v, want one", rows)
@@ -103,7 +102,7 @@ func TestStateReadableDuringARun(t *testing.T) {
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	first := whtest.MustRun(t, dir, asOf)
-	_, stop := holdAt(t, dir, "duckdb-table:fct_lead")
+	stop := holdAt(t, dir, "duckdb-table:fct_lead")
 	defer stop()
 	state := filepath.Join(dir, "warehouse", workdb.StateFile)
 	got := whtest.Query(t, state, "select count(*) filter (where status = 'success'), count(*) filter (where status = 'running') from runs")

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -143,25 +142,7 @@ func TestCrashDuringPublication(t *testing.T) {
 			parquetBefore, _ := os.Readlink(filepath.Join(dir, "warehouse", publish.ParquetLink))
 			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
 
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
-			cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
-			stdout, err := cmd.StdoutPipe()
-			must(t, err)
-			must(t, cmd.Start())
-			sc := bufio.NewScanner(stdout)
-			reached := false
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "stopped at") {
-					reached = true
-					break
-				}
-			}
-			if !reached {
-				cmd.Wait()
-				t.Fatalf("the run never reached %s", at)
-			}
-			must(t, cmd.Process.Signal(syscall.SIGKILL))
-			cmd.Wait()
+			holdAt(t, dir, at)() // SIGKILL there
 
 			after, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)

@@ -133,7 +133,7 @@ func checkSeverityKeys(cfg *config.Config, cat *models.Catalog, rules []rowRule)
 				config.ErrInvalid, k, nearestOf(k, known))
 		}
 		if cfg.Quality.Severity[k] == "quarantine" && !slices.ContainsFunc(rules, func(r rowRule) bool { return r.name == k || r.kind == k }) {
-			return fmt.Errorf("%w: quality.severity.%s: only row checks can quarantine rows", config.ErrInvalid, k)
+			return fmt.Errorf("%w: quality.severity.%s: a model's check cannot quarantine rows (only row checks can): want error or warn", config.ErrInvalid, k)
 		}
 	}
 	return nil

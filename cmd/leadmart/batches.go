@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"leadmart/jobs"
-	"leadmart/workdb"
 )
 
 // cmdBatches lists, shows, drops and restores landed batches. Each takes
@@ -42,11 +41,7 @@ func cmdBatches(ctx context.Context, args []string, stdout io.Writer) error {
 	case needsID && id == "":
 		return fmt.Errorf("%w: batches %s needs a batch id (leadmart batches list shows them)", errUsage, action)
 	}
-	cfg, err := configOrDemo(*cfgPath)
-	if err != nil {
-		return err
-	}
-	w, err := workdb.Open(ctx, cfg)
+	cfg, w, err := openWarehouse(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}

@@ -331,11 +331,7 @@ func cmdRollback(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := configOrDemo(*cfgPath)
-	if err != nil {
-		return err
-	}
-	w, err := workdb.Open(ctx, cfg)
+	cfg, w, err := openWarehouse(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
@@ -377,6 +373,17 @@ func writeSummaryJSON(path string, res *jobs.Result, runErr error) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// openWarehouse loads the config and opens its warehouse under the lock:
+// a command that changes the warehouse never runs beside a run (exit 4).
+func openWarehouse(ctx context.Context, cfgPath string) (*config.Config, *workdb.Warehouse, error) {
+	cfg, err := configOrDemo(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := workdb.Open(ctx, cfg)
+	return cfg, w, err
 }
 
 // configOrDemo loads path, or the built-in demo configuration without one.

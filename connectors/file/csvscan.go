@@ -250,17 +250,9 @@ func (s *scanner) column(i int) string {
 // allowEmpty), bytes that are not in the declared encoding, a UTF-8 file
 // declared Latin-1, and a last line cut off.
 func inspect(path string, d extract.Dialect, allowEmpty bool) (*scanner, error) {
-	s, err := newScanner(d)
+	s, err := walkFile(path, d, func(record) bool { return true })
 	if err != nil {
 		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := s.walk(f, func(record) bool { return true }); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	bad := func(line int64, format string, a ...any) error {
 		return extract.Bad("%s line %d, %s", path, line, fmt.Sprintf(format, a...))
@@ -296,21 +288,30 @@ func asLatin1(v string) string {
 	return b.String()
 }
 
+// walkFile scans the file at path with a new scanner, calling fn with
+// every record after the header until fn returns false.
+func walkFile(path string, d extract.Dialect, fn func(record) bool) (*scanner, error) {
+	s, err := newScanner(d)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := s.walk(f, fn); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return s, nil
+}
+
 // lineFinder maps data rows to physical lines with one more pass over the
 // file: rejected records (by DuckDB's line number) are not data rows.
 func lineFinder(path string, d extract.Dialect, rejected map[int64]bool) func(int64) (int64, error) {
 	return func(dataRow int64) (int64, error) {
-		s, err := newScanner(d)
-		if err != nil {
-			return 0, err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return 0, err
-		}
-		defer f.Close()
 		var n, found int64
-		err = s.walk(f, func(r record) bool {
+		_, err := walkFile(path, d, func(r record) bool {
 			if rejected[r.dline] {
 				return true
 			}
@@ -331,17 +332,11 @@ func lineFinder(path string, d extract.Dialect, rejected map[int64]bool) func(in
 // linesAt maps DuckDB's line numbers of records (its rejects) to their
 // physical lines.
 func linesAt(path string, d extract.Dialect, dlines map[int64]bool) (map[int64]int64, error) {
-	s, err := newScanner(d)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	out := map[int64]int64{}
-	err = s.walk(f, func(r record) bool {
+	if len(dlines) == 0 {
+		return out, nil
+	}
+	_, err := walkFile(path, d, func(r record) bool {
 		if dlines[r.dline] {
 			out[r.dline] = r.line
 		}

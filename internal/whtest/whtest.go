@@ -26,7 +26,8 @@ import (
 	"leadmart/publish"
 )
 
-// CopyFixture copies the fixture folder into a fresh temp folder and returns it.
+// CopyFixture copies the fixture folder (or a warehouse folder) into a
+// fresh temp folder and returns it; symlinks stay symlinks.
 func CopyFixture(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -35,14 +36,22 @@ func CopyFixture(t testing.TB, src string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.Type()&os.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, to)
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return os.WriteFile(to, b, 0o644)
 	})
 	if err != nil {
 		t.Fatalf("copy fixture %s: %v", src, err)
