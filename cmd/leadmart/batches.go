@@ -34,6 +34,16 @@ func cmdBatches(ctx context.Context, args []string, stdout io.Writer) error {
 	if id == "" && fs.NArg() > 0 {
 		id = fs.Arg(0)
 	}
+	// a flag of another action would be accepted and ignored: refuse it
+	var misplaced error
+	fs.Visit(func(f *flag.Flag) {
+		if (f.Name == "source" && action != "list") || (f.Name == "reason" && action != "drop") {
+			misplaced = fmt.Errorf("%w: batches %s takes no --%s", errUsage, action, f.Name)
+		}
+	})
+	if misplaced != nil {
+		return misplaced
+	}
 	needsID := action == "show" || action == "drop" || action == "restore"
 	switch {
 	case action != "list" && !needsID:

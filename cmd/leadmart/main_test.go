@@ -32,6 +32,8 @@ func TestExitCodes(t *testing.T) {
 			"  parquet  publish/parquet -> parquet-versions/", ""},
 		{"status", []string{"status", "--config", cfg}, nil, exitOK, "no run holds the warehouse", ""},
 		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
+		{"status with no runs asked for", []string{"status", "--config", cfg, "--runs", "0"}, nil, exitUsage, "", "--runs: want 1 or more, got 0"},
+		{"batches flag of another action", []string{"batches", "list", "--config", cfg, "--reason", "x"}, nil, exitUsage, "", "batches list takes no --reason"},
 		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
 		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
 		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31", "--summary-json", filepath.Join(dir, "summary.json")}, func() {

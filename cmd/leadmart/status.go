@@ -24,6 +24,9 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *n < 1 {
+		return fmt.Errorf("%w: --runs: want 1 or more, got %d", errUsage, *n)
+	}
 	cfg, err := configOrDemo(*cfgPath)
 	if err != nil {
 		return err
