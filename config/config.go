@@ -284,6 +284,10 @@ var DefaultMaturityFactors = []MaturityFactor{
 
 // Publish lists the publication targets.
 type Publish struct {
+	// Keep is how many publications are kept, the live one included, for
+	// rollback: each one version folder with the DuckDB file, the Parquet
+	// folder and the data dictionary. Default 3.
+	Keep int `yaml:"keep"`
 	// DuckDB publishes <dir>/leadmart.duckdb. Always on.
 	DuckDB DuckDBTarget `yaml:"duckdb"`
 	// Parquet publishes <dir>/publish/parquet/<table>/.
@@ -296,7 +300,8 @@ type Publish struct {
 type ParquetTarget struct {
 	// Enabled turns it on. Default true.
 	Enabled *bool `yaml:"enabled"`
-	// Keep is how many past publications are kept. Default 3.
+	// Keep was the Parquet versions kept; one publish.keep counts whole
+	// versions now. Set, it is a config error that says so.
 	Keep int `yaml:"keep"`
 	// CompressionLevel is the zstd level, 1 (fastest) to 22. Default 1: the
 	// publication is rewritten every night, and at scale M level 1 writes
@@ -320,7 +325,8 @@ type PostgresTarget struct {
 
 // DuckDBTarget configures the published DuckDB file.
 type DuckDBTarget struct {
-	// Keep is how many past publications are kept for rollback. Default 3.
+	// Keep was the DuckDB files kept; one publish.keep counts whole
+	// versions now. Set, it is a config error that says so.
 	Keep int `yaml:"keep"`
 }
 
@@ -423,11 +429,8 @@ func (c *Config) applyDefaults() {
 	if p.ClassB == 0 {
 		p.ClassB = 0.95
 	}
-	if c.Publish.DuckDB.Keep == 0 {
-		c.Publish.DuckDB.Keep = 3
-	}
-	if c.Publish.Parquet.Keep == 0 {
-		c.Publish.Parquet.Keep = 3
+	if c.Publish.Keep == 0 {
+		c.Publish.Keep = 3
 	}
 	if c.Publish.Parquet.CompressionLevel == 0 {
 		c.Publish.Parquet.CompressionLevel = 1
@@ -590,11 +593,15 @@ func (c *Config) Validate() error {
 			bad("quality.ranges.%s: min %v is above max %v", k, *b.Min, *b.Max)
 		}
 	}
-	if c.Publish.DuckDB.Keep < 1 {
-		bad("publish.duckdb.keep: must be >= 1, got %d", c.Publish.DuckDB.Keep)
+	if c.Publish.Keep < 1 {
+		bad("publish.keep: must be >= 1, got %d", c.Publish.Keep)
 	}
-	if c.Publish.Parquet.Keep < 1 {
-		bad("publish.parquet.keep: must be >= 1, got %d", c.Publish.Parquet.Keep)
+	// one version folder holds every file target: one count keeps them together
+	if c.Publish.DuckDB.Keep != 0 {
+		bad("publish.duckdb.keep: replaced by publish.keep, which keeps whole publications (the DuckDB file, Parquet and the dictionary together)")
+	}
+	if c.Publish.Parquet.Keep != 0 {
+		bad("publish.parquet.keep: replaced by publish.keep, which keeps whole publications (the DuckDB file, Parquet and the dictionary together)")
 	}
 	if l := c.Publish.Parquet.CompressionLevel; l < 1 || l > 22 {
 		bad("publish.parquet.compression_level: want a zstd level from 1 to 22, got %d", l)

@@ -77,6 +77,12 @@ func checksFor(m models.Model) []check {
 			count:  fmt.Sprintf("select abs((select count(*) from %s) - (select count(*) from %s))", t, s),
 			detail: "rows more or fewer than " + s + " (fan-out or loss in a join)"})
 	}
+	for _, r := range m.Refs() {
+		orphans := fmt.Sprintf("select %s from %s where %s is not null and %s not in (select %s from %s)",
+			r.Column, t, r.Column, r.Column, r.To, r.Qualified)
+		out = append(out, check{model: t, name: "references(" + r.Column + ")", count: "select count(*) from (" + orphans + ")",
+			detail: "values missing from " + r.Table + "." + r.To + " (the foreign key would not hold)", sample: orphans + " limit 3"})
+	}
 	for _, c := range m.Meta.Checks {
 		out = append(out, check{model: t, name: c.Name, count: fmt.Sprintf("select count(*) from (%s)", c.SQL),
 			detail: "failing rows", sample: fmt.Sprintf("select * from (%s) limit 3", c.SQL), warn: c.Severity == "warn"})

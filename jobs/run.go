@@ -187,6 +187,14 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if res.Cleaned, err = cleanup(ctx, w, res.RunID, log); err != nil {
 		return err
 	}
+	repaired, err := publish.Repair(ctx, w, cfg.Publish.Keep, publish.PostgresFor(cfg, opt.Hooks))
+	for _, r := range repaired {
+		log.Warn().Msg(r)
+	}
+	res.Cleaned = append(res.Cleaned, repaired...)
+	if err != nil {
+		return fmt.Errorf("repair the publication: %w", err)
+	}
 	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild, Hook: opt.Hooks.Stage}, log)
 	res.Warnings = append(res.Warnings, res.Land.Warnings...)
 	if err != nil {
@@ -217,14 +225,16 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	done()
 	// The DuckDB file the models are built in begins now; a run that does
 	// not publish aborts it, leaving the live publication alone.
-	tgts, file := publish.Targets(cfg, opt.Hooks)
+	pubr := publish.NewPublisher(cfg, w, cat, res.RunID, opt.Hooks)
+	pubr.Log = log
 	defer func() {
 		if res.Published == "" {
-			file.Abort()
+			pubr.File.Abort()
+			pubr.Version.Abort()
 		}
 	}()
-	if err := file.Begin(ctx, w, res.RunID); err != nil {
-		return fmt.Errorf("begin %s publication: %w", file.Name(), err)
+	if err := pubr.Begin(ctx, w); err != nil {
+		return fmt.Errorf("begin publication: %w", err)
 	}
 	var historyStart time.Time
 	if err := w.QueryRow(ctx, "select history_start from cfg.params").Scan(&historyStart); err != nil {
@@ -274,19 +284,13 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 		return fmt.Errorf("describe published tables: %w", err)
 	}
 	pub := publish.Publication{RunID: res.RunID, AsOf: res.AsOf, PublishedAt: time.Now(), Tables: tables}
-	p := publish.Publisher{Targets: tgts, Hook: opt.Hooks.Stage, Log: log}
-	if err := p.Publish(ctx, w, pub); err != nil {
+	if err := pubr.Publish(ctx, w, pub); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	res.Published = filepath.Join(w.Dir, publish.PublishedFile)
-	for _, tg := range tgts {
-		res.Targets = append(res.Targets, PublishedTarget{Name: tg.Name(), Where: tg.Where(pub)})
+	for _, tg := range pubr.Where() {
+		res.Targets = append(res.Targets, PublishedTarget{Name: tg[0], Where: tg[1]})
 	}
-	t := time.Now()
-	if err := publish.WriteDictionary(w.Dir, cat, pub); err != nil {
-		return fmt.Errorf("write data dictionary: %w", err)
-	}
-	log.Debug().Int64("duration_ms", time.Since(t).Milliseconds()).Msg("data dictionary written")
 	done()
 	for _, t := range pub.Tables {
 		b := built[t.Model.Qualified()]

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,6 +29,8 @@ type Model struct {
 	Deps   []string // qualified names of the models it reads
 	Raw    []string // raw tables it reads (lineage to the sources)
 	Meta   Meta
+
+	refs []Ref
 }
 
 // Qualified is schema.name.
@@ -41,8 +45,18 @@ type Meta struct {
 	Grain string `yaml:"grain"`
 	// Columns maps each column to its description.
 	Columns map[string]string `yaml:"columns"`
-	// Unique lists key column sets that must be unique.
+	// Unique lists key column sets that must be unique; the first is the
+	// table's primary key in the publication.
 	Unique [][]string `yaml:"unique"`
+	// References maps a column to the published table and column it
+	// refers to ("dim_account.account_key"): a foreign key in the
+	// publication, and a check that every non-NULL value is there. Only
+	// where the model guarantees it: a reference an export can break is a
+	// row check on the landed rows instead.
+	References map[string]string `yaml:"references"`
+	// Units maps a column to its unit: currency, share (0-1), days, hours,
+	// minutes, FTE, ... Integer columns are a count unless declared.
+	Units map[string]string `yaml:"units"`
 	// NotNull lists columns that must never be NULL.
 	NotNull []string `yaml:"not_null"`
 	// Ranges bounds numeric columns: [min, max], null for open.
@@ -155,6 +169,9 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		if s := m.Meta.SameRowsAs; s != "" && byName[s] == nil {
 			return nil, fmt.Errorf("model %s: same_rows_as names unknown model %s", n, s)
 		}
+	}
+	if err := resolveReferences(names, byName); err != nil {
+		return nil, err
 	}
 	for _, n := range names {
 		m := byName[n]
@@ -274,6 +291,65 @@ func (m Model) PublishedName() string {
 // Published reports whether BI tools see the model: core and marts do,
 // unless declared internal.
 func (m Model) Published() bool { return m.Layer != "staging" && !m.Meta.Internal }
+
+// PrimaryKey is the table's key: its first unique column set.
+func PrimaryKey(m Meta) []string {
+	if len(m.Unique) == 0 {
+		return nil
+	}
+	return m.Unique[0]
+}
+
+// KeyNotNull says whether every primary key column is declared NOT NULL,
+// which a PRIMARY KEY needs; a key with a nullable column is a unique index.
+func KeyNotNull(m Meta) bool {
+	key := PrimaryKey(m)
+	for _, k := range key {
+		if !slices.Contains(m.NotNull, k) {
+			return false
+		}
+	}
+	return len(key) > 0
+}
+
+// Ref is a resolved foreign key: Column refers to Table.To, a published
+// table (Qualified: the model's name in the work database).
+type Ref struct {
+	Column, Table, Qualified, To string
+}
+
+// Refs lists a model's references, by column.
+func (m Model) Refs() []Ref { return m.refs }
+
+// resolveReferences checks every declared reference: a published model,
+// whose primary key is the one column referred to.
+func resolveReferences(names []string, byName map[string]*Model) error {
+	published := map[string]*Model{}
+	for _, n := range names {
+		if m := byName[n]; m.Published() {
+			published[m.Name] = m
+		}
+	}
+	for _, n := range names {
+		m := byName[n]
+		for _, col := range slices.Sorted(maps.Keys(m.Meta.References)) {
+			target := m.Meta.References[col]
+			table, to, ok := strings.Cut(target, ".")
+			tm := published[table]
+			if !ok || tm == nil {
+				return fmt.Errorf("model %s: references %s: %q is no published table.column", n, col, target)
+			}
+			if key := PrimaryKey(tm.Meta); len(key) != 1 || key[0] != to || !KeyNotNull(tm.Meta) {
+				return fmt.Errorf("model %s: references %s: %s is not the primary key of %s", n, col, to, table)
+			}
+			if _, ok := m.Meta.Columns[col]; !ok {
+				return fmt.Errorf("model %s: references %s: no such column", n, col)
+			}
+			m.refs = append(m.refs, Ref{Column: col, Table: table, Qualified: tm.Qualified(), To: to})
+		}
+	}
+	return nil
+}
 
 // Published lists the models that BI tools see: core and marts.
 func (c *Catalog) Published() []Model {

@@ -1,19 +1,27 @@
 package publish
 
 import (
+	"context"
 	"path/filepath"
 	"time"
 
 	"leadmart/internal/dictionary"
 	"leadmart/models"
+	"leadmart/workdb"
 )
 
-// DocsDir is where every publication writes its data dictionary, relative to the warehouse.
-const DocsDir = "publish/docs"
+// DictionaryPart writes the data dictionary of the publication, docs/ in
+// the version folder: it switches with the tables it describes.
+type DictionaryPart struct {
+	Catalog *models.Catalog
+}
 
-// WriteDictionary writes the data dictionary of a publication into the
-// warehouse folder dir.
-func WriteDictionary(dir string, cat *models.Catalog, pub Publication) error {
+var _ FilePart = (*DictionaryPart)(nil)
+
+func (d *DictionaryPart) Name() string  { return "docs" }
+func (d *DictionaryPart) Where() string { return DocsDir + "/index.html" }
+
+func (d *DictionaryPart) Write(_ context.Context, _ *workdb.Warehouse, pub Publication, version string) error {
 	cols := map[string][]dictionary.Column{}
 	rows := map[string]int64{}
 	for _, t := range pub.Tables {
@@ -22,6 +30,6 @@ func WriteDictionary(dir string, cat *models.Catalog, pub Publication) error {
 			cols[t.Model.Name] = append(cols[t.Model.Name], dictionary.Column{Name: c.Name, Type: c.Type, Description: c.Description})
 		}
 	}
-	d := dictionary.New(cat, pub.RunID, pub.AsOf.Format(time.DateOnly), pub.PublishedAt, cols, rows)
-	return d.Write(filepath.Join(dir, DocsDir))
+	dict := dictionary.New(d.Catalog, pub.RunID, pub.AsOf.Format(time.DateOnly), pub.PublishedAt, cols, rows)
+	return dict.Write(filepath.Join(version, "docs"))
 }

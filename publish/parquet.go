@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"leadmart/internal/quote"
@@ -15,23 +14,15 @@ import (
 )
 
 // ParquetTarget publishes every table as zstd Parquet under
-// publish/parquet/<table>/, large facts Hive-partitioned by month, with a
-// _manifest.json. publish/parquet is a symlink to one version folder; the
-// switch replaces the symlink with rename(2), so a lake reader resolves
-// either the old or the new publication, never half of one.
+// parquet/<table>/ in the version folder, large facts Hive-partitioned by
+// month, with a _manifest.json. Readers open publish/parquet, a link to
+// the live version's folder.
 type ParquetTarget struct {
-	Keep  int
 	Level int // zstd level; 0 is DuckDB's default
 	Hook  Hook
-
-	dir, tmp, version string
-	live              bool
 }
 
-var _ Target = (*ParquetTarget)(nil)
-
-// ParquetLink is the published Parquet path, relative to the warehouse.
-const ParquetLink = "publish/parquet"
+var _ FilePart = (*ParquetTarget)(nil)
 
 // Manifest describes one Parquet publication.
 type Manifest struct {
@@ -60,23 +51,10 @@ type ManifestColumn struct {
 
 func (p *ParquetTarget) Name() string { return "parquet" }
 
-func (p *ParquetTarget) Where(pub Publication) string {
-	return fmt.Sprintf("%s -> parquet-versions/%s", ParquetLink, pub.RunID)
-}
+func (p *ParquetTarget) Where() string { return ParquetLink }
 
-func (p *ParquetTarget) versions() string { return filepath.Join(p.dir, "publish", "parquet-versions") }
-
-func (p *ParquetTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
-	p.dir = w.Dir
-	if err := os.MkdirAll(p.versions(), 0o755); err != nil {
-		return err
-	}
-	leftovers, _ := filepath.Glob(filepath.Join(p.versions(), "*.tmp"))
-	for _, l := range leftovers {
-		os.RemoveAll(l)
-	}
-	tmp := filepath.Join(p.versions(), pub.RunID+".tmp")
-	p.tmp = tmp
+func (p *ParquetTarget) Write(ctx context.Context, w *workdb.Warehouse, pub Publication, version string) error {
+	tmp := filepath.Join(version, "parquet")
 	m := Manifest{RunID: pub.RunID, AsOf: pub.AsOf.Format(time.DateOnly), PublishedAt: pub.PublishedAt.UTC()}
 	for _, t := range pub.Tables {
 		dir := filepath.Join(tmp, t.Model.Name)
@@ -128,64 +106,6 @@ func (p *ParquetTarget) Prepare(ctx context.Context, w *workdb.Warehouse, pub Pu
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "_manifest.json"), b, 0o644); err != nil {
 		return err
-	}
-	p.version = filepath.Join(p.versions(), pub.RunID)
-	return os.Rename(tmp, p.version)
-}
-
-// Switch points publish/parquet at the new version: a new symlink, renamed
-// over the old one.
-func (p *ParquetTarget) Switch(context.Context) error {
-	link := filepath.Join(p.dir, ParquetLink)
-	tmp := link + ".switch"
-	os.Remove(tmp)
-	rel, err := filepath.Rel(filepath.Dir(link), p.version)
-	if err != nil {
-		return err
-	}
-	if err := os.Symlink(rel, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, link); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("switch parquet publication: %w", err)
-	}
-	p.live = true
-	return p.prune()
-}
-
-// Abort removes the prepared version unless it is already live, and a
-// version that failed half-way: it may be large (a full disk, say), so it
-// does not wait for the next run's cleanup.
-func (p *ParquetTarget) Abort() {
-	if p.tmp != "" {
-		os.RemoveAll(p.tmp)
-	}
-	if p.version != "" && !p.live {
-		os.RemoveAll(p.version)
-	}
-}
-
-// prune keeps the newest Keep versions and the live one.
-func (p *ParquetTarget) prune() error {
-	entries, err := os.ReadDir(p.versions())
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasSuffix(e.Name(), ".tmp") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	live, _ := os.Readlink(filepath.Join(p.dir, ParquetLink))
-	for i, n := range names {
-		if i >= p.Keep && filepath.Base(live) != n {
-			if err := os.RemoveAll(filepath.Join(p.versions(), n)); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }

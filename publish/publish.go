@@ -19,9 +19,6 @@ import (
 	"leadmart/workdb"
 )
 
-// PublishedFile is the DuckDB file BI tools open.
-const PublishedFile = "leadmart.duckdb"
-
 // Publication is one consistent set of published tables.
 type Publication struct {
 	RunID       string
@@ -44,24 +41,20 @@ type Column struct {
 	Description string `yaml:"description"`
 }
 
-// Target is one place BI tools read from. Publishing is two-phase: every
-// target prepares its new version beside the live one, and only when all
-// have prepared does each switch, atomically for its readers.
-type Target interface {
+// FilePart writes one file target into the run's version folder: the
+// Parquet folder, the data dictionary. The DuckDB file is built in the
+// folder while the models run (DuckDBTarget). All of them switch together.
+type FilePart interface {
 	Name() string
-	// Where says where readers find the version this run switched to.
-	Where(pub Publication) string
-	// Prepare writes the publication without touching what readers see.
-	Prepare(ctx context.Context, w *workdb.Warehouse, pub Publication) error
-	// Switch makes the prepared publication the live one.
-	Switch(ctx context.Context) error
-	// Abort removes what Prepare wrote; the live publication stays.
-	Abort()
+	// Where says where readers find it, relative to the warehouse.
+	Where() string
+	// Write writes the publication into the version folder dir.
+	Write(ctx context.Context, w *workdb.Warehouse, pub Publication, dir string) error
 }
 
 // Hook, when set, runs at named moments of building and publishing
-// ("duckdb-table:<model>", "parquet-table:<model>", "before-switch"); tests
-// use it to kill or cancel a run at the worst moment.
+// ("duckdb-table:<model>", "parquet-table:<model>", "before-switch",
+// "between-switches"); tests use it to kill or cancel a run at the worst moment.
 type Hook func(stage string)
 
 // Fire runs the hook if there is one.
@@ -108,8 +101,17 @@ func writePublicationTable(ctx context.Context, w *workdb.Warehouse, pub Publica
 	var vals []string
 	var args []any
 	for _, t := range pub.Tables {
-		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
-		args = append(args, pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description)
+		key, kind := strings.Join(models.PrimaryKey(t.Model.Meta), ", "), "primary key"
+		if !models.KeyNotNull(t.Model.Meta) {
+			kind = "unique index"
+		}
+		var fks []string
+		for _, r := range t.Model.Refs() {
+			fks = append(fks, r.Column+" -> "+r.Table+"."+r.To)
+		}
+		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description,
+			nullable(key), nullable(map[bool]string{true: kind}[key != ""]), nullable(strings.Join(fks, "; ")))
 	}
 	if len(vals) == 0 {
 		return nil
@@ -117,38 +119,106 @@ func writePublicationTable(ctx context.Context, w *workdb.Warehouse, pub Publica
 	return w.Exec(ctx, "insert into cfg.publication values "+strings.Join(vals, ", "), args...)
 }
 
-// Publisher publishes to its targets.
+// Publisher publishes a run: the DuckDB file built during the run, the
+// file parts beside it in one version folder, then PostgreSQL.
 type Publisher struct {
-	Targets []Target
-	Hook    Hook
-	Log     zerolog.Logger
+	File     *DuckDBTarget
+	Version  *Version
+	Parts    []FilePart
+	Postgres *PostgresTarget // nil when not configured
+	Keep     int             // versions kept, the live one included
+	Hook     Hook
+	Log      zerolog.Logger
 }
 
-// Publish prepares every target, then switches them. A failure before the
-// switch leaves every live publication as it was.
-func (p *Publisher) Publish(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
-	targets, log := p.Targets, p.Log
+// Publish prepares every target, then switches the file publication with
+// one rename and PostgreSQL right after, in its transaction. A failure
+// before the file switch leaves every live publication as it was; a
+// failure after it leaves PostgreSQL one run behind, which the next run
+// or a rollback repairs (RepairPostgres).
+func (p *Publisher) Publish(ctx context.Context, w *workdb.Warehouse, pub Publication) (err error) {
+	log := p.Log
+	defer func() {
+		if err != nil {
+			p.File.Abort()
+			p.Version.Abort()
+			if p.Postgres != nil {
+				p.Postgres.Abort()
+			}
+		}
+	}()
 	if err := writePublicationTable(ctx, w, pub); err != nil {
 		return fmt.Errorf("record publication: %w", err)
 	}
-	for i, t := range targets {
+	timed := func(name string, f func() error) error {
 		start := time.Now()
-		err := t.Prepare(ctx, w, pub)
-		log.Debug().Str("target", t.Name()).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("publication prepared")
+		err := f()
+		log.Debug().Str("target", name).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("publication prepared")
 		if err != nil {
-			for _, p := range targets[:i+1] {
-				p.Abort()
-			}
-			return fmt.Errorf("prepare %s publication: %w", t.Name(), err)
+			return fmt.Errorf("prepare %s publication: %w", name, err)
 		}
+		return nil
+	}
+	if err := timed("duckdb", func() error { return p.File.Describe(ctx, pub) }); err != nil {
+		return err
+	}
+	for _, part := range p.Parts {
+		if err := timed(part.Name(), func() error { return part.Write(ctx, w, pub, p.Version.Path()) }); err != nil {
+			return err
+		}
+	}
+	if p.Postgres != nil {
+		if err := timed("postgres", func() error { return p.Postgres.Prepare(ctx, w, BuildCatalog) }); err != nil {
+			return err
+		}
+	}
+	if err := p.File.Close(ctx); err != nil {
+		return err
+	}
+	if _, err := p.Version.Seal(pub); err != nil {
+		return fmt.Errorf("seal publication: %w", err)
 	}
 	p.Hook.Fire("before-switch")
-	for _, t := range targets {
-		if err := t.Switch(ctx); err != nil {
-			return fmt.Errorf("switch %s publication: %w", t.Name(), err)
+	if err := p.Version.Switch(); err != nil {
+		return err
+	}
+	if err := recordLive(ctx, w, pub.RunID, "publish"); err != nil {
+		return err
+	}
+	p.Hook.Fire("between-switches")
+	if p.Postgres != nil {
+		if err := p.Postgres.Switch(ctx); err != nil {
+			return fmt.Errorf("switch postgres publication (the file publication is run %s; the next run or a rollback repairs PostgreSQL): %w", pub.RunID, err)
 		}
 	}
+	removed, err := Prune(w.Dir, p.Keep, func(id string) bool { return wentLive(ctx, w, id) })
+	if len(removed) > 0 {
+		log.Debug().Strs("versions", removed).Msg("pruned publications")
+	}
+	return err
+}
+
+// recordLive records that a version went live (action publish, rollback or repair).
+func recordLive(ctx context.Context, w *workdb.Warehouse, runID, action string) error {
+	if err := w.Exec(ctx, "insert into ops.publication_events values (?, ?, ?)", time.Now().UTC(), action, runID); err != nil {
+		return fmt.Errorf("record publication: %w", err)
+	}
 	return nil
+}
+
+// wentLive says whether a version was ever the live publication: only
+// those are offered for rollback.
+func wentLive(ctx context.Context, w *workdb.Warehouse, runID string) bool {
+	var n int64
+	err := w.QueryRow(ctx, "select count(*) from ops.publication_events where version = ? and action in ('publish', 'rollback', 'live')", runID).Scan(&n)
+	return err == nil && n > 0
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // Describe fills in each table's columns from the work database, and its

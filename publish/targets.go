@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"leadmart/config"
+	"leadmart/models"
+	"leadmart/workdb"
 )
 
 // Hooks are the test hooks of a publication, set by the tests that need them.
@@ -16,18 +18,44 @@ type Hooks struct {
 	Postgres func(ctx context.Context, conn *pgx.Conn, schema, table string) error
 }
 
-// Targets is the registry of publication targets: one line per kind. The
-// DuckDB file, which the models are built in, is returned on its own too,
-// and prepared last: the other targets read the models from it, and its
-// Prepare closes it. A new target kind is its file here and one line below.
-func Targets(cfg *config.Config, h Hooks) ([]Target, *DuckDBTarget) {
-	var out []Target
+// NewPublisher is the registry of publication targets: the DuckDB file
+// (always), the file parts that switch with it, one line per kind, and
+// PostgreSQL. A new file target kind is its file here and one line below.
+func NewPublisher(cfg *config.Config, w *workdb.Warehouse, cat *models.Catalog, runID string, h Hooks) *Publisher {
+	p := &Publisher{File: &DuckDBTarget{}, Version: &Version{Dir: w.Dir, RunID: runID}, Keep: cfg.Publish.Keep, Hook: h.Stage}
 	if cfg.Publish.Parquet.On() {
-		out = append(out, &ParquetTarget{Keep: cfg.Publish.Parquet.Keep, Level: cfg.Publish.Parquet.CompressionLevel, Hook: h.Stage})
+		p.Parts = append(p.Parts, &ParquetTarget{Level: cfg.Publish.Parquet.CompressionLevel, Hook: h.Stage})
 	}
-	if cfg.Publish.Postgres.DSNEnv != "" {
-		out = append(out, &PostgresTarget{Config: cfg.Publish.Postgres, Hook: h.Postgres})
+	p.Parts = append(p.Parts, &DictionaryPart{Catalog: cat})
+	p.Postgres = PostgresFor(cfg, h)
+	return p
+}
+
+// PostgresFor is the PostgreSQL target, nil when none is configured.
+func PostgresFor(cfg *config.Config, h Hooks) *PostgresTarget {
+	if cfg.Publish.Postgres.DSNEnv == "" {
+		return nil
 	}
-	file := &DuckDBTarget{Keep: cfg.Publish.DuckDB.Keep}
-	return append(out, file), file
+	return &PostgresTarget{Config: cfg.Publish.Postgres, Hook: h.Postgres}
+}
+
+// Begin creates the run's version folder and the DuckDB file in it, which
+// the models are then built in.
+func (p *Publisher) Begin(ctx context.Context, w *workdb.Warehouse) error {
+	if err := p.Version.Begin(); err != nil {
+		return err
+	}
+	return p.File.Begin(ctx, w, p.Version.Path())
+}
+
+// Where lists every target and where readers find what this run published.
+func (p *Publisher) Where() [][2]string {
+	out := [][2]string{{"duckdb", PublishedFile}}
+	for _, part := range p.Parts {
+		out = append(out, [2]string{part.Name(), part.Where()})
+	}
+	if p.Postgres != nil {
+		out = append(out, [2]string{"postgres", p.Postgres.Where()})
+	}
+	return out
 }

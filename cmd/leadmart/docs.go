@@ -15,14 +15,16 @@ import (
 	sqlmodels "leadmart/sql"
 )
 
-// cmdDocs writes the data dictionary of the current publication (what every
-// publication also does), or with --static the declarations alone.
+// cmdDocs writes the data dictionary of the live publication into a folder
+// (every publication writes its own into publish/docs, read-only), or with
+// --static the declarations alone.
 func cmdDocs(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
 	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
 	static := fs.String("static", "", "write only the declared tables and columns, as Markdown, to this file")
 	entities := fs.String("entities", "", "write the canonical entities' reference, as Markdown, to this file")
+	outDir := fs.String("out", "", "write the live publication's dictionary (index.html, docs.md) into this folder")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +48,9 @@ func cmdDocs(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", *static)
 		return nil
+	}
+	if *outDir == "" {
+		return fmt.Errorf("%w: docs needs --out DIR, --static FILE or --entities FILE (each run already writes its publication's dictionary to %s)", errUsage, publish.DocsDir)
 	}
 	cfg, err := configOrDemo(*cfgPath)
 	if err != nil {
@@ -91,7 +96,7 @@ func cmdDocs(args []string, stdout io.Writer) error {
 	}
 	r.Close()
 	d := dictionary.New(cat, runID, asOf.Format(time.DateOnly), publishedAt, cols, rows)
-	out := filepath.Join(dir, publish.DocsDir)
+	out := *outDir
 	if err := d.Write(out); err != nil {
 		return err
 	}

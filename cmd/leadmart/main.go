@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -312,7 +313,8 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	for _, msg := range res.Warnings {
 		fmt.Fprintf(w, "WARNING: %s\n", msg)
 	}
-	fmt.Fprintf(w, "published run %s to %d targets in %s (the same tables and rows in each):\n", res.RunID, len(res.Targets), filepath.Dir(res.Published))
+	fmt.Fprintf(w, "published run %s to %d targets in %s, version %s (the same tables and rows in each):\n",
+		res.RunID, len(res.Targets), filepath.Dir(res.Published), path.Join(publish.VersionsDir, res.RunID))
 	for _, t := range res.Targets {
 		fmt.Fprintf(w, "  %-8s %s\n", t.Name, t.Where)
 	}
@@ -321,32 +323,55 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	}
 }
 
-// cmdRollback switches leadmart.duckdb back to the kept publication before
-// the live one, under the warehouse lock (a run in progress would publish
+// cmdRollback switches every publication target back to a kept version
+// that was live, under the warehouse lock (a run in progress would publish
 // over it seconds later: exit 4), and records it in ops.publication_events.
 func cmdRollback(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("rollback", flag.ContinueOnError)
 	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
 	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
+	to := fs.String("to", "", "the run id of a kept publication that was live (default: the newest one older than the live one)")
+	list := fs.Bool("list", false, "list the kept publications a rollback can switch to, and change nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: rollback takes no arguments, got %q", errUsage, fs.Args())
 	}
 	cfg, w, err := openWarehouse(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	version, err := publish.Rollback(cfg.WarehouseDir())
+	if *list {
+		cands, err := publish.Candidates(ctx, w)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "live: %s\n", publish.Live(w.Dir))
+		for _, c := range cands {
+			info, err := publish.ReadVersion(w.Dir, c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "  %s  as of %s, published %s\n", c, info.AsOf, info.PublishedAt.Format(time.RFC3339))
+		}
+		return nil
+	}
+	version, err := publish.Rollback(ctx, w, *to, publish.PostgresFor(cfg, publish.Hooks{}))
+	if version != "" {
+		if merr := w.MirrorState(ctx); merr != nil && err == nil {
+			err = merr
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if err := w.Exec(ctx, "insert into ops.publication_events values (?, 'rollback', ?)", time.Now().UTC(), filepath.Base(version)); err != nil {
-		return fmt.Errorf("record the rollback: %w", err)
+	fmt.Fprintf(stdout, "published %s again: %s, %s and %s", version, publish.PublishedFile, publish.ParquetLink, publish.DocsDir)
+	if cfg.Publish.Postgres.DSNEnv != "" {
+		fmt.Fprintf(stdout, ", and PostgreSQL schema %s", cfg.Publish.Postgres.Schema)
 	}
-	if err := w.MirrorState(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "published %s again as %s\n", version, filepath.Join(cfg.WarehouseDir(), publish.PublishedFile))
+	fmt.Fprintln(stdout)
 	return nil
 }
 

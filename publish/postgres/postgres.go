@@ -7,6 +7,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -26,9 +27,19 @@ type Column struct {
 // Table is one table to publish, read from Source (a qualified DuckDB table).
 type Table struct {
 	Name, Description, Source string
-	Key                       []string // indexed, unique
+	Key                       []string // the primary key, or a unique index
+	PrimaryKey                bool     // Key is a PRIMARY KEY (no key column is NULL)
+	References                []Reference
 	Columns                   []Column
 }
+
+// Reference is a foreign key: Column refers to Table.To in the same schema.
+type Reference struct {
+	Column, Table, To string
+}
+
+// ErrNotPublished is RunID's error when the schema holds no publication.
+var ErrNotPublished = errors.New("nothing is published in the schema")
 
 // Publisher loads and swaps one publication.
 type Publisher struct {
@@ -69,6 +80,15 @@ func (p *Publisher) Prepare(ctx context.Context, src *sql.Conn, tables []Table) 
 	for _, t := range tables {
 		if err := p.load(ctx, src, t); err != nil {
 			return fmt.Errorf("table %s: %w", t.Name, err)
+		}
+	}
+	// foreign keys once every table and its key exist
+	for _, t := range tables {
+		for _, r := range t.References {
+			if err := p.exec(ctx, fmt.Sprintf("alter table %s.%s add foreign key (%s) references %s.%s (%s)",
+				next, quote.Ident(t.Name), quote.Ident(r.Column), next, quote.Ident(r.Table), quote.Ident(r.To))); err != nil {
+				return fmt.Errorf("table %s: %w", t.Name, err)
+			}
 		}
 	}
 	if p.ReadRole != "" {
@@ -148,8 +168,11 @@ func (p *Publisher) load(ctx context.Context, src *sql.Conn, t Table) error {
 		for i, k := range t.Key {
 			keys[i] = quote.Ident(k)
 		}
-		if err := p.exec(ctx, fmt.Sprintf("create unique index on %s (%s)", target, strings.Join(keys, ", ")),
-			"analyze "+target); err != nil {
+		key := fmt.Sprintf("create unique index on %s (%s)", target, strings.Join(keys, ", "))
+		if t.PrimaryKey {
+			key = fmt.Sprintf("alter table %s add primary key (%s)", target, strings.Join(keys, ", "))
+		}
+		if err := p.exec(ctx, key, "analyze "+target); err != nil {
 			return err
 		}
 	}
@@ -179,6 +202,25 @@ func (p *Publisher) Switch(ctx context.Context) error {
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// RunID reads the run whose publication the schema holds.
+func (p *Publisher) RunID(ctx context.Context) (string, error) {
+	var exists bool
+	if err := p.conn.QueryRow(ctx, "select exists (select from pg_tables where schemaname = $1 and tablename = 'publication')", p.Schema).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		return "", ErrNotPublished
+	}
+	var id *string
+	if err := p.conn.QueryRow(ctx, "select max(run_id) from "+quote.Ident(p.Schema)+".publication").Scan(&id); err != nil {
+		return "", err
+	}
+	if id == nil {
+		return "", ErrNotPublished
+	}
+	return *id, nil
 }
 
 // Abort drops the staging schema; the published one is untouched.
