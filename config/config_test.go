@@ -35,9 +35,9 @@ func TestParseDefaults(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", ch.name, ch.got, ch.want)
 		}
 	}
-	if c.KPI.ResponseSLAHours != 24 || c.Publish.DuckDB.Keep != 3 || c.Publish.Parquet.CompressionLevel != 1 {
+	if c.KPI.ResponseSLAHours != 24 || c.Publish.Keep != 3 || c.Publish.Parquet.CompressionLevel != 1 {
 		t.Errorf("kpi/publish defaults: got sla %d keep %d zstd level %d, want 24, 3 and 1",
-			c.KPI.ResponseSLAHours, c.Publish.DuckDB.Keep, c.Publish.Parquet.CompressionLevel)
+			c.KPI.ResponseSLAHours, c.Publish.Keep, c.Publish.Parquet.CompressionLevel)
 	}
 }
 

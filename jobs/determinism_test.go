@@ -17,6 +17,7 @@ import (
 	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
+	"leadmart/publish"
 )
 
 // Two runs over the same extracts, each in a fresh warehouse with more
@@ -83,7 +84,7 @@ func logDifferingRows(t *testing.T, dirs [2]string, table string) {
 	t.Helper()
 	scan := func(dir string) string {
 		return fmt.Sprintf("select columns(c -> c <> 'run_id')::varchar from read_parquet('%s')",
-			filepath.Join(dir, "warehouse", "publish", "parquet-versions", "*", table, "**", "*.parquet"))
+			filepath.Join(dir, "warehouse", "publish", "versions", "*", "parquet", table, "**", "*.parquet"))
 	}
 	q := fmt.Sprintf("with a as (%s), b as (%s) select * from ((from a except from b) union all (from b except from a)) order by all limit 4", scan(dirs[0]), scan(dirs[1]))
 	for _, r := range whtest.Query(t, filepath.Join(dirs[0], "warehouse", "leadmart.duckdb"), q) {
@@ -100,12 +101,8 @@ func publishedSums(t *testing.T, warehouse, dsn string) map[string]string {
 	for table, sum := range tableChecksums(t, db) {
 		out["duckdb:"+table] = sum
 	}
-	versions, err := filepath.Glob(filepath.Join(warehouse, "publish", "parquet-versions", "*"))
-	if err != nil || len(versions) != 1 {
-		t.Fatalf("want one Parquet publication, got %v (%v)", versions, err)
-	}
 	for table, sum := range checksums(t, db, func(table string) string {
-		return fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(versions[0], table, "**", "*.parquet"))
+		return fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(warehouse, publish.ParquetLink, table, "**", "*.parquet"))
 	}) {
 		out["parquet:"+table] = sum
 	}

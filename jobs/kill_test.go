@@ -25,8 +25,8 @@ func TestKilledRunIsCleanedUp(t *testing.T) {
 		cleaned []string // what the next run reports, after the interrupted run
 	}{
 		{"land:crm_leads", []string{"a half-written file; removed"}},
-		{"duckdb-table:fct_lead", nil},
-		{"before-switch", nil},
+		{"duckdb-table:fct_lead", []string{".tmp, which never went live or is beyond publish.keep"}},
+		{"before-switch", []string{"which never went live or is beyond publish.keep"}},
 	}
 	for _, c := range cases {
 		t.Run(c.at, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,9 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"leadmart/config"
 	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
 	"leadmart/publish"
+	"leadmart/workdb"
 )
 
 // Publishing twice while a reader queries in a loop: the reader never sees
@@ -124,5 +128,96 @@ func assertPublished(t *testing.T, db *sql.DB, runID string) {
 	must(t, db.QueryRow("select row_count from mart.publication where table_name = 'fct_lead'").Scan(&rows))
 	if rows != 15 {
 		t.Errorf("mart.publication says fct_lead has %d rows, want 15", rows)
+	}
+}
+
+// Rollback puts every target back on the previous live publication, the
+// DuckDB file, Parquet, the dictionary and PostgreSQL, table for table; it
+// never offers a version that a killed run sealed but never switched to.
+// A run killed between the file switch and the PostgreSQL switch leaves
+// the files on one run and PostgreSQL on the one before; the next run
+// repairs PostgreSQL before it does anything else.
+func TestRollbackEveryTarget(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("LEADMART_TEST_PUBLISH_DSN", dsn)
+	dir := whtest.CopyFixture(t, "../testdata/crm_en")
+	appendTo(t, dir+"/leadmart.yaml", "publish:\n  postgres: {dsn_env: LEADMART_TEST_PUBLISH_DSN, schema: mart}\n")
+	wh := filepath.Join(dir, "warehouse")
+	db, err := sql.Open("pgx", dsn)
+	must(t, err)
+	defer db.Close()
+	pgRun := func() string {
+		var id string
+		must(t, db.QueryRow("select max(run_id) from mart.publication").Scan(&id))
+		return id
+	}
+
+	first := whtest.MustRun(t, dir, asOf)
+	sums := publishedSums(t, wh, dsn)
+	appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
+	second := whtest.MustRun(t, dir, asOf)
+	if later := publishedSums(t, wh, dsn); later["postgres:fct_lead"] == sums["postgres:fct_lead"] || later["parquet:fct_lead"] == sums["parquet:fct_lead"] {
+		t.Fatal("the second publication did not change fct_lead")
+	}
+	holdAt(t, dir, "before-switch")() // a sealed version that never goes live
+
+	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
+	must(t, err)
+	ctx := context.Background()
+	w, err := workdb.Open(ctx, cfg)
+	must(t, err)
+	cands, err := publish.Candidates(ctx, w)
+	must(t, err)
+	if len(cands) != 1 || cands[0] != first.RunID {
+		t.Errorf("rollback candidates: %v, want only the once-live %s", cands, first.RunID)
+	}
+	kept, err := publish.Kept(wh)
+	must(t, err)
+	if len(kept) != 3 {
+		t.Fatalf("kept versions: %v, want the sealed one of the killed run too", kept)
+	}
+	if _, err := publish.Rollback(ctx, w, kept[0], publish.PostgresFor(cfg, publish.Hooks{})); err == nil ||
+		err.Error() != kept[0]+" is not a kept publication that was live (those are: "+first.RunID+")" {
+		t.Errorf("rollback to the never-live %s: %v", kept[0], err)
+	}
+	to, err := publish.Rollback(ctx, w, "", publish.PostgresFor(cfg, publish.Hooks{}))
+	must(t, err)
+	w.Close()
+	if to != first.RunID {
+		t.Errorf("rolled back to %s, want %s", to, first.RunID)
+	}
+	back := publishedSums(t, wh, dsn)
+	if len(back) != len(sums) {
+		t.Errorf("%d tables after the rollback, %d before", len(back), len(sums))
+	}
+	for table, sum := range sums {
+		if back[table] != sum {
+			t.Errorf("%s after the rollback differs from the first publication", table)
+		}
+	}
+	if got := fileRuns(t, dir); got != first.RunID || pgRun() != first.RunID {
+		t.Errorf("after the rollback: files %s, PostgreSQL %s, want %s", got, pgRun(), first.RunID)
+	}
+	_ = second
+
+	// killed between the switches: the files on the new run, PostgreSQL behind
+	holdAt(t, dir, "between-switches")()
+	killed := fileRuns(t, dir)
+	if killed == first.RunID || pgRun() != first.RunID {
+		t.Fatalf("killed between the switches: files %s, PostgreSQL %s", killed, pgRun())
+	}
+	next := whtest.MustRun(t, dir, asOf)
+	want := "PostgreSQL held " + first.RunID + ", the files " + killed + ": PostgreSQL now holds " + killed
+	if !slices.Contains(next.Cleaned, want) {
+		t.Errorf("the next run's repairs: %q, want %q", next.Cleaned, want)
+	}
+	if got := fileRuns(t, dir); got != next.RunID || pgRun() != next.RunID {
+		t.Errorf("after the next run: files %s, PostgreSQL %s, want %s", got, pgRun(), next.RunID)
+	}
+	var pk, fk int
+	must(t, db.QueryRow(`select count(*) filter (where contype = 'p'), count(*) filter (where contype = 'f') from pg_constraint c
+		join pg_namespace n on n.oid = c.connamespace where n.nspname = 'mart'`).Scan(&pk, &fk))
+	if pk < 20 || fk != 6 {
+		t.Errorf("PostgreSQL declares %d primary keys and %d foreign keys, want at least 20 and 6", pk, fk)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,42 +131,71 @@ func TestHelperCrashingRun(t *testing.T) {
 }
 
 // SIGKILL during publication: the previous publication stays intact and
-// readable, and the next run succeeds and cleans up the leftovers.
+// readable in every file target, and the next run succeeds and cleans up
+// the leftovers. Killed between the switches (after the files, before
+// PostgreSQL, which TestKillBetweenSwitches covers), the files are all on
+// the new run.
 func TestCrashDuringPublication(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch"} {
+	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch", "between-switches"} {
 		t.Run(at, func(t *testing.T) {
 			dir := whtest.CopyFixture(t, "../testdata/crm_en")
 			first := whtest.MustRun(t, dir, asOf)
 			before, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)
-			parquetBefore, _ := os.Readlink(filepath.Join(dir, "warehouse", publish.ParquetLink))
 			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
 
 			holdAt(t, dir, at)() // SIGKILL there
 
-			after, err := os.ReadFile(whtest.Published(dir))
-			must(t, err)
-			if string(before) != string(after) {
-				t.Error("the published DuckDB file changed")
-			}
-			if got := whtest.Query(t, whtest.Published(dir), "select any_value(run_id), count(*) from mart.publication"); got[1][0] != first.RunID {
-				t.Errorf("published run after the crash: %v, want %s", got[1], first.RunID)
-			}
-			if link, _ := os.Readlink(filepath.Join(dir, "warehouse", publish.ParquetLink)); link != parquetBefore {
-				t.Errorf("publish/parquet points at %s, want %s", link, parquetBefore)
+			live := fileRuns(t, dir)
+			if at == "between-switches" {
+				if live == first.RunID {
+					t.Fatalf("killed after the switch, the files are still on the first run %s", first.RunID)
+				}
+			} else {
+				if live != first.RunID {
+					t.Errorf("published run after the crash: %s, want %s", live, first.RunID)
+				}
+				after, err := os.ReadFile(whtest.Published(dir))
+				must(t, err)
+				if string(before) != string(after) {
+					t.Error("the published DuckDB file changed")
+				}
 			}
 
 			third := whtest.MustRun(t, dir, asOf)
-			if got := whtest.Query(t, whtest.Published(dir), "select any_value(run_id), (select count(*) from mart.fct_lead) from mart.publication"); got[1][0] != third.RunID || got[1][1] != "16" {
-				t.Errorf("after the next run: %v, want %s with 16 leads", got[1], third.RunID)
+			if got := fileRuns(t, dir); got != third.RunID {
+				t.Errorf("after the next run: %s, want %s", got, third.RunID)
 			}
-			leftovers, _ := filepath.Glob(filepath.Join(dir, "warehouse", "publish", "*", "*.tmp"))
+			if got := whtest.Query(t, whtest.Published(dir), "select count(*) from mart.fct_lead")[1][0]; got != "16" {
+				t.Errorf("after the next run: %s leads, want 16", got)
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(dir, "warehouse", publish.VersionsDir, "*.tmp"))
 			if len(leftovers) > 0 {
 				t.Errorf("leftovers after the next run: %v", leftovers)
 			}
 		})
 	}
+}
+
+// fileRuns reads the run of each file target a reader opens: the DuckDB
+// file's mart.publication, the Parquet manifest and the data dictionary,
+// and fails unless they agree.
+func fileRuns(t *testing.T, dir string) string {
+	t.Helper()
+	wh := filepath.Join(dir, "warehouse")
+	duck := whtest.Query(t, whtest.Published(dir), "select min(run_id) || '/' || max(run_id) from mart.publication")[1][0]
+	b, err := os.ReadFile(filepath.Join(wh, publish.ParquetLink, "_manifest.json"))
+	must(t, err)
+	var m publish.Manifest
+	must(t, json.Unmarshal(b, &m))
+	doc, err := os.ReadFile(filepath.Join(wh, publish.DocsDir, "docs.md"))
+	must(t, err)
+	run, _, _ := strings.Cut(duck, "/")
+	if duck != run+"/"+run || m.RunID != run || !strings.Contains(string(doc), "Publication `"+run+"`") {
+		t.Fatalf("readers see more than one run: DuckDB %s, Parquet %s, dictionary %q", duck, m.RunID, strings.SplitN(string(doc), "\n", 4)[2])
+	}
+	return run
 }
 
 // A publication that fails half-way (here: the run is cancelled while the
@@ -175,7 +205,7 @@ func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	whtest.MustRun(t, dir, asOf)
-	link := filepath.Join(dir, "warehouse", publish.ParquetLink)
+	link := filepath.Join(dir, "warehouse", publish.CurrentLink)
 	before, err := os.Readlink(link)
 	must(t, err)
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
@@ -191,17 +221,17 @@ func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 	if _, err := jobs.Run(ctx, cfg, jobs.Options{AsOf: whtest.Date(t, asOf), Log: zerolog.New(io.Discard), Hooks: hooks}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the run cancelled", err)
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, "warehouse", "publish", "parquet-versions"))
+	entries, err := os.ReadDir(filepath.Join(dir, "warehouse", publish.VersionsDir))
 	must(t, err)
 	if len(entries) != 1 || entries[0].Name() != filepath.Base(before) {
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
 		}
-		t.Errorf("parquet-versions holds %v, want only the live %s", names, filepath.Base(before))
+		t.Errorf("%s holds %v, want only the live %s", publish.VersionsDir, names, filepath.Base(before))
 	}
 	if after, _ := os.Readlink(link); after != before {
-		t.Errorf("publish/parquet points at %s, want %s", after, before)
+		t.Errorf("%s points at %s, want %s", publish.CurrentLink, after, before)
 	}
 }
 

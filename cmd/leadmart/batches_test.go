@@ -107,6 +107,6 @@ func TestRollbackTakesTheLock(t *testing.T) {
 	if code := run(context.Background(), []string{"rollback", "--config", cfgPath}, &out, &errb); code != exitOK {
 		t.Fatalf("rollback: exit %d\n%s", code, errb.String())
 	}
-	whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), "select action, count(*) from ops.publication_events group by all"),
+	whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), "select action, count(*) from ops.publication_events where action = 'rollback' group by all"),
 		[][]string{{"action", "count_star()"}, {"rollback", "1"}})
 }

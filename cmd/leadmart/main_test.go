@@ -29,7 +29,7 @@ func TestExitCodes(t *testing.T) {
 		{"first run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "mart.kpi_funnel_monthly", ""},
 		{"second run", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK, "0 new files, 5 unchanged", ""},
 		{"third run names its targets", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK,
-			"  parquet  publish/parquet -> parquet-versions/", ""},
+			"  parquet  publish/parquet\n", ""},
 		{"status", []string{"status", "--config", cfg}, nil, exitOK, "no run holds the warehouse", ""},
 		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
 		{"status with no runs asked for", []string{"status", "--config", cfg, "--runs", "0"}, nil, exitUsage, "", "--runs: want 1 or more, got 0"},
