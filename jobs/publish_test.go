@@ -21,7 +21,9 @@ import (
 	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
+	"leadmart/models"
 	"leadmart/publish"
+	sqlmodels "leadmart/sql"
 )
 
 // The helper process: a BI tool that holds the published file open
@@ -133,7 +135,7 @@ func TestHelperCrashingRun(t *testing.T) {
 // SIGKILL during publication: the previous publication stays intact and
 // readable in every file target, and the next run succeeds and cleans up
 // the leftovers. Killed between the switches (after the files, before
-// PostgreSQL, which TestKillBetweenSwitches covers), the files are all on
+// PostgreSQL, which TestRollbackEveryTarget covers), the files are all on
 // the new run.
 func TestCrashDuringPublication(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
@@ -250,6 +252,14 @@ func TestDictionaryCoversEveryColumn(t *testing.T) {
 		t.Fatalf("only %d published columns", len(cols)-1)
 	}
 	sections := strings.Split(string(doc), "\n## ")
+	cat, err := models.LoadCatalog(sqlmodels.FS)
+	must(t, err)
+	declaredNone := map[string]bool{}
+	for _, m := range cat.Published() {
+		for col, u := range m.Meta.Units {
+			declaredNone[m.Name+"."+col] = u == "none"
+		}
+	}
 	for _, c := range cols[1:] {
 		if c[3] == "" {
 			t.Errorf("mart.%s.%s has no comment", c[0], c[1])
@@ -264,10 +274,25 @@ func TestDictionaryCoversEveryColumn(t *testing.T) {
 		if !strings.Contains(section, line) {
 			t.Errorf("docs.md: section %s lacks %q", c[0], line)
 		}
+		// every number says its unit, unless declared to have none (an ordinal such as year)
+		numeric := strings.HasPrefix(c[2], "DECIMAL") || c[2] == "DOUBLE" || strings.HasSuffix(c[2], "INT") || c[2] == "INTEGER"
+		if unit := unitIn(section, c[1]); numeric && unit == "" && !declaredNone[c[0]+"."+c[1]] {
+			t.Errorf("docs.md: mart.%s.%s (%s) has no unit", c[0], c[1], c[2])
+		}
 	}
 	for _, want := range []string{"<svg", "raw.crm__lead", "acquisition_quality_index", "as of <b>2026-03-31</b>"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
+}
+
+// unitIn reads a column's unit from its row in a docs.md section.
+func unitIn(section, column string) string {
+	for _, l := range strings.Split(section, "\n") {
+		if cells := strings.Split(l, " | "); len(cells) >= 4 && cells[0] == "| `"+column+"`" {
+			return cells[2]
+		}
+	}
+	return ""
 }

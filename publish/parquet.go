@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"leadmart/internal/quote"
+	"leadmart/models"
 	"leadmart/workdb"
 )
 
@@ -38,14 +39,16 @@ type ManifestTable struct {
 	Description string           `json:"description"`
 	Rows        int64            `json:"rows"`
 	PartitionBy string           `json:"partition_by,omitempty"`
+	PrimaryKey  []string         `json:"primary_key,omitempty"`
 	Columns     []ManifestColumn `json:"columns"`
 	Files       []string         `json:"files"`
 }
 
-// ManifestColumn is a column with its DuckDB type.
+// ManifestColumn is a column with its DuckDB type and unit.
 type ManifestColumn struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
+	Unit        string `json:"unit,omitempty"`
 	Description string `json:"description"`
 }
 
@@ -83,9 +86,10 @@ func (p *ParquetTarget) Write(ctx context.Context, w *workdb.Warehouse, pub Publ
 			return fmt.Errorf("write %s: %w", t.Model.Name, err)
 		}
 		p.Hook.Fire("parquet-table:" + t.Model.Name)
-		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part, Files: []string{}}
+		mt := ManifestTable{Name: t.Model.Name, Description: t.Model.Meta.Description, Rows: t.Rows, PartitionBy: part,
+			PrimaryKey: models.PrimaryKey(t.Model.Meta), Files: []string{}}
 		for _, c := range t.Columns {
-			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, c.Description})
+			mt.Columns = append(mt.Columns, ManifestColumn{c.Name, c.Type, models.Unit(t.Model.Meta, c.Name, c.Type), c.Description})
 		}
 		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {

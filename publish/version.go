@@ -241,8 +241,8 @@ func Verify(dir, runID string) error {
 	}
 	if len(changed) > 0 {
 		sort.Strings(changed)
-		return fmt.Errorf("version %s was changed after it was published (%s differ from their digests in %s)",
-			runID, strings.Join(changed, ", "), VersionFile)
+		return fmt.Errorf("version %s was changed after it was published; files that no longer match the digests in its %s: %s",
+			runID, VersionFile, strings.Join(changed, ", "))
 	}
 	return nil
 }

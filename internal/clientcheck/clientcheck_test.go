@@ -21,7 +21,11 @@ type seen struct {
 	Tables map[string]struct {
 		Rows    int64    `json:"rows"`
 		Columns []string `json:"columns"`
+		// Parquet only: each column's type in the files, and in the manifest
+		Types, Manifest map[string]string
 	} `json:"tables"`
+	// DuckDB only: the key each table declares
+	Keys map[string]struct{ Kind, Columns string } `json:"keys"`
 }
 
 // Another DuckDB build and a pure-JS Parquet reader see exactly the tables,
@@ -53,6 +57,27 @@ func TestIndependentClientsReadThePublication(t *testing.T) {
 		t.Errorf("leads worked: sum over kpi_potential_acquisition_monthly %d, kpi_potential_acquisition_monthly_total %d; want equal and above 0", lw.Detail, lw.Total)
 	}
 	db := whtest.Published(dir)
+	// the keys a BI tool detects are the ones mart.publication states
+	keys := whtest.Query(t, db, "select table_name, primary_key, key_kind from mart.publication where primary_key is not null order by 1")
+	if len(keys) < 30 || len(got.DuckDB.Keys) != len(keys) {
+		t.Errorf("@duckdb/node-api sees keys on %d tables, mart.publication states %d", len(got.DuckDB.Keys), len(keys)-1)
+	}
+	for _, r := range keys[1:] {
+		if k := got.DuckDB.Keys[r[0]]; k.Columns != r[1] || k.Kind != r[2] {
+			t.Errorf("%s: @duckdb/node-api sees key %+v, mart.publication states %s (%s)", r[0], k, r[1], r[2])
+		}
+	}
+	// the manifest's types are the files' types, column for column
+	for name, tb := range got.Parquet.Tables {
+		if len(tb.Types) == 0 {
+			t.Errorf("hyparquet read no column types of %s", name)
+		}
+		for col, typ := range tb.Manifest {
+			if tb.Types[col] != typ {
+				t.Errorf("%s.%s: the manifest says %s, the files hold %q", name, col, typ, tb.Types[col])
+			}
+		}
+	}
 	pub := whtest.Query(t, db, "select table_name, row_count from mart.publication order by 1")
 	cols := whtest.Query(t, db, `select table_name, string_agg(column_name, ',' order by column_index)
 		from duckdb_columns() where schema_name = 'mart' group by 1`)

@@ -21,7 +21,7 @@ import (
 
 // Column is one published column.
 type Column struct {
-	Name, Type, Description string
+	Name, Type, Unit, Description string
 }
 
 // Table is one published table.
@@ -30,6 +30,8 @@ type Table struct {
 	Rows                                  int64 // -1 when unknown (a static dictionary)
 	Columns                               []Column
 	Upstream                              []string // every model and raw table it is built from
+	Key                                   string   // the primary key's columns
+	References                            []string // column -> table.column
 }
 
 // Dictionary is one publication's dictionary.
@@ -50,11 +52,21 @@ func New(cat *models.Catalog, runID, asOf string, publishedAt time.Time, columns
 			t.Rows = r
 		}
 		if cols, ok := columns[m.Name]; ok {
-			t.Columns = cols
+			t.Columns = slices.Clone(cols)
 		} else {
 			for _, name := range slices.Sorted(maps.Keys(m.Meta.Columns)) {
 				t.Columns = append(t.Columns, Column{Name: name, Description: m.Meta.Columns[name]})
 			}
+		}
+		for i, c := range t.Columns {
+			t.Columns[i].Unit = models.Unit(m.Meta, c.Name, c.Type)
+		}
+		t.Key = strings.Join(models.PrimaryKey(m.Meta), ", ")
+		if t.Key != "" && !models.KeyNotNull(m.Meta) {
+			t.Key += " (unique index: a key column may be NULL)"
+		}
+		for _, r := range m.Refs() {
+			t.References = append(t.References, r.Column+" -> "+r.Table+"."+r.To)
 		}
 		t.Upstream = d.graph.upstream(m.Qualified())
 		d.Tables = append(d.Tables, t)
@@ -79,19 +91,25 @@ func (d *Dictionary) Markdown() []byte {
 	for _, t := range d.Tables {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", t.Name, t.Description)
 		fmt.Fprintf(&b, "- Grain: %s\n- Rows: %s\n", t.Grain, rowsText(t.Rows))
+		if t.Key != "" {
+			fmt.Fprintf(&b, "- Key: %s\n", t.Key)
+		}
+		if len(t.References) > 0 {
+			fmt.Fprintf(&b, "- References: %s\n", strings.Join(wrap(t.References, "`"), ", "))
+		}
 		if t.PartitionBy != "" {
 			fmt.Fprintf(&b, "- Parquet: Hive-partitioned by `%s`\n", t.PartitionBy)
 		}
 		fmt.Fprintf(&b, "- Built from: %s\n\n", strings.Join(wrap(t.Upstream, "`"), ", "))
 		if t.Columns != nil && t.Columns[0].Type != "" {
-			b.WriteString("| column | type | description |\n|---|---|---|\n")
+			b.WriteString("| column | type | unit | description |\n|---|---|---|---|\n")
 			for _, c := range t.Columns {
-				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, c.Type, cell(c.Description))
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, c.Unit, cell(c.Description))
 			}
 		} else {
-			b.WriteString("| column | description |\n|---|---|\n")
+			b.WriteString("| column | unit | description |\n|---|---|---|\n")
 			for _, c := range t.Columns {
-				fmt.Fprintf(&b, "| `%s` | %s |\n", c.Name, cell(c.Description))
+				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, c.Unit, cell(c.Description))
 			}
 		}
 	}
@@ -221,9 +239,9 @@ highlight what it is built from and what is built from it; click it again, or pr
 })();
 </script>
 {{range .Tables}}<h2 id="{{.Name}}">{{.Name}}</h2><p>{{.Description}}</p>
-<p class="meta">Grain: {{.Grain}}. Rows: {{if ge .Rows 0}}{{.Rows}}{{else}}-{{end}}.{{if .PartitionBy}} Parquet partitioned by <code>{{.PartitionBy}}</code>.{{end}}<br>Built from: {{range $i, $u := .Upstream}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}</p>
-<table><tr><th>column</th><th>type</th><th>description</th></tr>
-{{range .Columns}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{.Description}}</td></tr>
+<p class="meta">Grain: {{.Grain}}. Rows: {{if ge .Rows 0}}{{.Rows}}{{else}}-{{end}}.{{if .PartitionBy}} Parquet partitioned by <code>{{.PartitionBy}}</code>.{{end}}{{if .Key}} Key: <code>{{.Key}}</code>.{{end}}{{if .References}} References: {{range $i, $r := .References}}{{if $i}}, {{end}}<code>{{$r}}</code>{{end}}.{{end}}<br>Built from: {{range $i, $u := .Upstream}}{{if $i}}, {{end}}<code>{{$u}}</code>{{end}}</p>
+<table><tr><th>column</th><th>type</th><th>unit</th><th>description</th></tr>
+{{range .Columns}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{.Unit}}</td><td>{{.Description}}</td></tr>
 {{end}}</table>
 {{end}}</body></html>
 `))
