@@ -10,6 +10,7 @@ import (
 
 	"leadmart/config"
 	"leadmart/internal/whtest"
+	"leadmart/publish"
 	"leadmart/workdb"
 )
 
@@ -109,4 +110,27 @@ func TestRollbackTakesTheLock(t *testing.T) {
 	}
 	whtest.Equal(t, whtest.Query(t, filepath.Join(dir, "warehouse", "work.duckdb"), "select action, count(*) from ops.publication_events where action = 'rollback' group by all"),
 		[][]string{{"action", "count_star()"}, {"rollback", "1"}})
+
+	// --list names the live version and the once-live ones; --to goes to one of them
+	wh := filepath.Join(dir, "warehouse")
+	first, second := publish.Live(wh), ""
+	if kept, _ := publish.Kept(wh); len(kept) == 2 && kept[1] == first {
+		second = kept[0]
+	} else {
+		t.Fatalf("kept %v, live %s: want two, the older live", kept, first)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"rollback", "--config", cfgPath, "--list"}, &out, &errb); code != exitOK ||
+		!strings.HasPrefix(out.String(), "live: "+first+"\n  "+second+"  as of 2026-03-31, published ") {
+		t.Errorf("rollback --list: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"rollback", "--config", cfgPath, "--to", "20990101T000000Z-000000"}, &out, &errb); code != exitFailed ||
+		!strings.Contains(errb.String(), "leadmart rollback: 20990101T000000Z-000000 is not a kept publication that was live (those are: "+second+")") {
+		t.Errorf("rollback --to an unknown run: exit %d\n%s", code, errb.String())
+	}
+	if code := run(context.Background(), []string{"rollback", "--config", cfgPath, "--to", second}, &out, &errb); code != exitOK || publish.Live(wh) != second {
+		t.Errorf("rollback --to %s: exit %d, live %s\n%s", second, code, publish.Live(wh), errb.String())
+	}
 }

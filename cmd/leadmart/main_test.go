@@ -34,6 +34,9 @@ func TestExitCodes(t *testing.T) {
 		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
 		{"status with no runs asked for", []string{"status", "--config", cfg, "--runs", "0"}, nil, exitUsage, "", "--runs: want 1 or more, got 0"},
 		{"batches flag of another action", []string{"batches", "list", "--config", cfg, "--reason", "x"}, nil, exitUsage, "", "batches list takes no --reason"},
+		{"docs without an output", []string{"docs", "--config", cfg}, nil, exitUsage, "", "docs needs --out DIR, --static FILE or --entities FILE (each run already writes its publication's dictionary to publish/docs)"},
+		{"docs into a folder", []string{"docs", "--config", cfg, "--out", filepath.Join(dir, "dict")}, nil, exitOK, filepath.Join(dir, "dict", "index.html"), ""},
+		{"rollback with an argument", []string{"rollback", "--config", cfg, "20260101"}, nil, exitUsage, "", "rollback takes no arguments"},
 		{"rollback", []string{"rollback", "--config", cfg}, nil, exitOK, "published", ""},
 		{"query", []string{"query", "--db", filepath.Join(dir, "warehouse", "leadmart.duckdb"), "select count(*) as n from mart.fct_lead"}, nil, exitOK, "15", ""},
 		{"bad data", []string{"run", "--config", cfg, "--as-of", "2026-03-31", "--summary-json", filepath.Join(dir, "summary.json")}, func() {
