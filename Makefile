@@ -14,12 +14,14 @@ build:
 run: build
 	./$(BIN) run $(ARGS)
 
-# Every test, with the race detector off: DuckDB's cgo calls make -race very slow. Test
+# Every test, with the race detector off: DuckDB's cgo calls make -race very slow. The jobs
+# package runs whole jobs in helper processes: on a busy 2-core machine it can pass go test's
+# default 10-minute limit, so the limit is 30. Test
 # binaries link without DWARF and symbol tables (-s -w): each links all of DuckDB, and that
 # takes 2 s less per package (stack traces still name every function).
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -ldflags="-s -w" ./...
+	$(GO) test -count=1 -timeout 30m -ldflags="-s -w" ./...
 
 # Go benchmarks of leadmart's own hot paths, then the job at BENCH_SCALES
 # (S = demo; M = about 1M leads; L = 10 x M): full, incremental and engine

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"leadmart/publish"
 	"leadmart/workdb"
 )
 
@@ -18,8 +19,12 @@ import (
 // (workdb.StateFile) and the lock file only, so it works while a run holds
 // the work database.
 type Status struct {
-	Runs    []RunStatus    `json:"runs"`
-	Sources []SourceStatus `json:"sources"`
+	// Published is the run of the live file publication ("" when none),
+	// Kept the kept versions, newest first.
+	Published string         `json:"published"`
+	Kept      []string       `json:"kept"`
+	Runs      []RunStatus    `json:"runs"`
+	Sources   []SourceStatus `json:"sources"`
 	// Lock is the run holding the warehouse; nil when none does.
 	Lock *LockHolder `json:"lock"`
 }
@@ -63,7 +68,12 @@ var ErrNoState = errors.New("no run records yet")
 // ReadStatus reads the last n runs, the sources and the lock holder of the
 // warehouse in dir.
 func ReadStatus(ctx context.Context, dir string, n int) (Status, error) {
-	var st Status
+	st := Status{Published: publish.Live(dir)}
+	kept, err := publish.Kept(dir)
+	if err != nil {
+		return st, err
+	}
+	st.Kept = kept
 	path := filepath.Join(dir, workdb.StateFile)
 	if _, err := os.Stat(path); err != nil {
 		return st, fmt.Errorf("%w: %s does not exist (a run writes it)", ErrNoState, path)

@@ -31,6 +31,7 @@ func TestExitCodes(t *testing.T) {
 		{"third run names its targets", []string{"run", "--config", cfg, "--as-of", "2026-03-31"}, nil, exitOK,
 			"  parquet  publish/parquet\n", ""},
 		{"status", []string{"status", "--config", cfg}, nil, exitOK, "no run holds the warehouse", ""},
+		{"status names the publication", []string{"status", "--config", cfg}, nil, exitOK, "published: run ", ""},
 		{"status as JSON", []string{"status", "--config", cfg, "--json", "--runs", "1"}, nil, exitOK, `"status": "success"`, ""},
 		{"status with no runs asked for", []string{"status", "--config", cfg, "--runs", "0"}, nil, exitUsage, "", "--runs: want 1 or more, got 0"},
 		{"batches flag of another action", []string{"batches", "list", "--config", cfg, "--reason", "x"}, nil, exitUsage, "", "batches list takes no --reason"},

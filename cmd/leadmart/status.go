@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"leadmart/publish"
 
 	"leadmart/jobs"
 )
@@ -47,6 +50,11 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "run %s holds the warehouse: pid %d, started %s, in step %s\n",
 			st.Lock.RunID, st.Lock.PID, st.Lock.StartedAt.Format(time.DateTime), st.Lock.Step)
+	}
+	if st.Published == "" {
+		fmt.Fprintln(stdout, "nothing is published yet")
+	} else {
+		fmt.Fprintf(stdout, "published: run %s (%s), %d versions kept\n", st.Published, path.Join(publish.VersionsDir, st.Published), len(st.Kept))
 	}
 	fmt.Fprintln(stdout, "\nruns:")
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
