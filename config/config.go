@@ -24,6 +24,7 @@ import (
 
 	"leadmart/connectors"
 	"leadmart/connectors/extract"
+	"leadmart/internal/retry"
 	"leadmart/models"
 )
 
@@ -56,6 +57,13 @@ type Config struct {
 	// Quality sets the row checks made on the landed data before the
 	// models run, and the severity of every check.
 	Quality Quality `yaml:"quality"`
+	// Schedule configures the daemon `leadmart schedule`: its jobs, catch-up,
+	// retries and the address of its metrics.
+	Schedule Schedule `yaml:"schedule"`
+	// Retry is how transient failures are retried: a source that is
+	// unreachable or times out, HTTP 429 and 5xx, a refused database
+	// connection, and (in the daemon) a warehouse another command holds.
+	Retry Retry `yaml:"retry"`
 
 	// baseDir is where relative paths resolve: the config file's folder.
 	baseDir string
@@ -189,11 +197,15 @@ func (c *Config) Env(s Source) extract.Env {
 }
 
 // Open returns the source's reader through its connector kind.
-func (c *Config) Open(s Source) (extract.Reader, error) {
+// retry, when not nil, runs what may fail transiently, counting and
+// logging the retries.
+func (c *Config) Open(s Source, retry *retry.Retrier) (extract.Reader, error) {
 	if s.Spec == nil {
 		return nil, fmt.Errorf("source %s: unknown connector %q", s.Name, s.Connector)
 	}
-	return s.Spec.Open(c.Env(s))
+	env := c.Env(s)
+	env.Retry = retry
+	return s.Spec.Open(env)
 }
 
 // Quality configures the checks of landed rows (ranges, future dates,
@@ -376,6 +388,8 @@ func (c *Config) applyDefaults() {
 	w.Dir = or(w.Dir, "warehouse")
 	w.TimeZone = or(w.TimeZone, "Europe/Berlin")
 	w.ReportingCurrency = or(w.ReportingCurrency, "EUR")
+	c.Schedule.applyDefaults()
+	c.Retry.applyDefaults()
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		s.Connector = or(s.Connector, "file")
@@ -452,6 +466,8 @@ func (c *Config) Validate() error {
 	if _, err := time.LoadLocation(c.Warehouse.TimeZone); err != nil {
 		bad("warehouse.time_zone: unknown time zone %q", c.Warehouse.TimeZone)
 	}
+	c.Schedule.validate(bad)
+	c.Retry.validate(bad)
 	if b, err := c.Warehouse.MemoryBytes(); err != nil {
 		bad("%v", err)
 	} else if b > 0 && b < 256<<20 {

@@ -191,7 +191,7 @@ func RestoreBatch(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, 
 		return b, fmt.Errorf("%w: batch %s is of source %s, which the config no longer has", config.ErrInvalid, b.ID, b.Source)
 	}
 	s := cfg.Sources[i]
-	r, err := cfg.Open(s)
+	r, err := cfg.Open(s, nil)
 	if err != nil {
 		return b, err
 	}

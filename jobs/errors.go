@@ -8,7 +8,9 @@ import (
 	"strings"
 	"syscall"
 
+	"leadmart/config"
 	"leadmart/connectors/extract"
+	"leadmart/workdb"
 )
 
 // Sentinel errors; cmd/leadmart maps them to documented exit codes.
@@ -48,4 +50,34 @@ func isEnvironment(err error) bool {
 		}
 	}
 	return false
+}
+
+// Exit codes of the leadmart command, documented in the README and in
+// `leadmart --help`; the daemon's metrics count failures by them.
+const (
+	ExitOK       = 0
+	ExitFailed   = 1 // the machine or leadmart itself
+	ExitUsage    = 2 // a usage or configuration error
+	ExitChecks   = 3 // data checks failed
+	ExitLocked   = 4 // another run holds the warehouse
+	ExitBadInput = 5 // bad input, with its file, line and column
+)
+
+// ExitCode is the documented exit code of a failure.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, config.ErrInvalid), errors.Is(err, ErrNoBatch), errors.Is(err, ErrNoState):
+		return ExitUsage
+	case errors.Is(err, ErrEnvironment):
+		return ExitFailed
+	case errors.Is(err, ErrChecksFailed):
+		return ExitChecks
+	case errors.Is(err, workdb.ErrLocked):
+		return ExitLocked
+	case errors.Is(err, ErrBadInput):
+		return ExitBadInput
+	}
+	return ExitFailed
 }

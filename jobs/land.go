@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"leadmart/internal/retry"
+
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
@@ -71,6 +73,8 @@ type LandOptions struct {
 	// Hook fires "land:<source>" once a file's as-read copy is written,
 	// before its rows are typed (tests kill a run there).
 	Hook publish.Hook
+	// Retry runs the sources' requests and connections, counting retries.
+	Retry *retry.Retrier
 }
 
 func (o LandOptions) rebuilds(source string) bool {
@@ -89,7 +93,7 @@ func Land(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, opt Land
 			extracted string // where an extracting source was told to write
 			ext       extract.Result
 		)
-		r, err := cfg.Open(s)
+		r, err := cfg.Open(s, opt.Retry)
 		if err != nil {
 			return st, err
 		}

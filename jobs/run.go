@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"leadmart/internal/retry"
+
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
@@ -37,6 +39,12 @@ type Options struct {
 	// Rebuild re-derives the typed raw rows of these sources ("*": all)
 	// from their as-read copies before the run goes on as usual.
 	Rebuild []string
+	// Job names what started the run in ops.runs: a scheduled job's name.
+	// Default "manual".
+	Job string
+	// Retry retries the sources' transient failures. Nil: one from the
+	// config's retry settings, logging to Log.
+	Retry *retry.Retrier
 }
 
 // Result summarises a run.
@@ -53,6 +61,8 @@ type Result struct {
 	// Warnings are what the run noticed that makes figures doubtful, e.g.
 	// a KPI window that holds none of the data. The run still publishes.
 	Warnings []string
+	// Retries counts the transient failures retried, by source.
+	Retries map[string]int
 	// Cleaned is what the run found left over by an earlier one that was
 	// killed, and repaired: interrupted runs, stray raw and temporary files.
 	Cleaned   []string
@@ -115,6 +125,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		opt.AsOf = DefaultAsOf(start, cfg.Location())
 	}
 	res := &Result{RunID: NewRunID(start), AsOf: opt.AsOf}
+	if opt.Job == "" {
+		opt.Job = "manual"
+	}
 	// as_of is added to the run's logger once, and again after --as-of data
 	// has resolved it: a repeated key would make two as_of fields in one line.
 	base := opt.Log.With().Str("run_id", res.RunID).Logger()
@@ -132,8 +145,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		return res, err
 	}
 	defer w.Close()
-	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step) values (?, ?, ?, 'running', false, ?, 'start')",
-		res.RunID, opt.AsOf, start.UTC(), os.Getpid()); err != nil {
+	if opt.Retry == nil {
+		opt.Retry = &retry.Retrier{Policy: retry.Policy{Attempts: cfg.Retry.Attempts, Initial: time.Second, MaxDelay: cfg.Retry.MaxDelay}, Log: log}
+	}
+	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step, job, retries) values (?, ?, ?, 'running', false, ?, 'start', ?, 0)",
+		res.RunID, opt.AsOf, start.UTC(), os.Getpid(), opt.Job); err != nil {
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	log.Info().Msg("run started")
@@ -144,16 +160,24 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	status, msg := "success", ""
 	if err != nil {
 		status, msg = "failed", err.Error()
-		if errors.Is(err, ErrChecksFailed) {
+		switch {
+		case errors.Is(err, ErrChecksFailed):
 			status = "checks_failed"
+		case errors.Is(err, context.Canceled):
+			status = "cancelled"
 		}
+	}
+	res.Retries = opt.Retry.Counts()
+	var retries int
+	for _, n := range res.Retries {
+		retries += n
 	}
 	var rows int64
 	for _, t := range res.Tables {
 		rows += t.Rows
 	}
-	if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, models = ?, rows = ?, published = ?, error = ? where run_id = ?",
-		time.Now().UTC(), status, len(res.Models), rows, res.Published != "", nullable(msg), res.RunID); rerr != nil && err == nil {
+	if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, models = ?, rows = ?, published = ?, error = ?, retries = ? where run_id = ?",
+		time.Now().UTC(), status, len(res.Models), rows, res.Published != "", nullable(msg), retries, res.RunID); rerr != nil && err == nil {
 		err = fmt.Errorf("record run: %w", rerr)
 	}
 	mirrorState(context.WithoutCancel(ctx), w, log)
@@ -195,7 +219,7 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	if err != nil {
 		return fmt.Errorf("repair the publication: %w", err)
 	}
-	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild, Hook: opt.Hooks.Stage}, log)
+	res.Land, err = Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Rebuild: opt.Rebuild, Hook: opt.Hooks.Stage, Retry: opt.Retry}, log)
 	res.Warnings = append(res.Warnings, res.Land.Warnings...)
 	if err != nil {
 		return err

@@ -162,6 +162,10 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		// the process a run is and the step it is in (leadmart status)
 		"alter table ops.runs add column if not exists pid integer",
 		"alter table ops.runs add column if not exists step varchar",
+		// what started the run (manual, or a scheduled job's name) and the
+		// transient failures it retried
+		"alter table ops.runs add column if not exists job varchar",
+		"alter table ops.runs add column if not exists retries bigint",
 		// when the extract was written (a file's modification time): the
 		// data's age where the entity has no updated_at
 		"alter table ops.batches add column if not exists extracted_at timestamp",

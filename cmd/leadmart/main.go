@@ -30,12 +30,12 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	exitChecks  = 3
-	exitLocked  = 4
-	exitBadData = 5
+	exitOK      = jobs.ExitOK
+	exitFailed  = jobs.ExitFailed
+	exitUsage   = jobs.ExitUsage
+	exitChecks  = jobs.ExitChecks
+	exitLocked  = jobs.ExitLocked
+	exitBadData = jobs.ExitBadInput
 )
 
 const usage = `leadmart: a batch warehouse for B2B lead management
@@ -46,9 +46,13 @@ usage:
                                                         type every landed batch again from its as-read copy, then run
   leadmart batches [list [--source NAME] | show ID | drop ID [--reason TEXT] | restore ID] [--config FILE]
                                                         list, inspect, drop or restore landed batches
-  leadmart status [--config FILE] [--json] [--runs N]   the last runs, the sources and the run in progress (works during a run)
-  leadmart rollback [--config FILE]                     publish the previous publication again
-  leadmart docs [--config FILE] [--static FILE]         write the data dictionary
+  leadmart schedule [--config FILE]                     the daemon: run the scheduled jobs, serve /metrics and /healthz
+  leadmart status [--config FILE] [--json] [--runs N]   the last runs, the sources, the next scheduled runs and the
+                                                        run in progress (works during a run)
+  leadmart rollback [--config FILE] [--to RUN_ID] [--list]
+                                                        switch every target back to a kept publication that was live
+  leadmart docs [--config FILE] [--out DIR | --static FILE]
+                                                        write the data dictionary
   leadmart query [--db FILE] [--format table|csv|json] SQL
                                                         query the published warehouse (read-only)
   leadmart --version                                    the build
@@ -57,11 +61,20 @@ usage:
   leadmart baseline [--config FILE] [--as-of DATE]      the engine baseline of the benchmarks
   leadmart demo  --out DIR [--seed N] [--scale S] [--end YYYY-MM-DD]
                                                         write the demo extracts
+
+exit codes: 0 ok, 1 failure (the machine or leadmart), 2 usage or config error,
+            3 data checks failed, 4 the warehouse is locked, 5 bad input
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// the first signal cancels (a run stops cleanly); once it has, the
+		// default action returns, so a second signal ends the process
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -81,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBatches(ctx, args[1:], stdout)
 	case "status":
 		err = cmdStatus(ctx, args[1:], stdout)
+	case "schedule":
+		err = cmdSchedule(ctx, args[1:], stdout, log)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
@@ -118,19 +133,10 @@ func exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid),
-		errors.Is(err, jobs.ErrNoBatch), errors.Is(err, jobs.ErrNoState):
+	case errors.Is(err, errUsage):
 		return exitUsage
-	case errors.Is(err, jobs.ErrEnvironment):
-		return exitFailed
-	case errors.Is(err, jobs.ErrChecksFailed):
-		return exitChecks
-	case errors.Is(err, workdb.ErrLocked):
-		return exitLocked
-	case errors.Is(err, jobs.ErrBadInput):
-		return exitBadData
 	}
-	return exitFailed
+	return jobs.ExitCode(err)
 }
 
 var errUsage = errors.New("usage")

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"leadmart/internal/retry"
 )
 
 // Spec is one source kind's own configuration: the keys of a source in the
@@ -40,6 +42,9 @@ type Env struct {
 	Resolve func(string) string
 	// AllowEmpty: a file with no rows, or no bytes, is a valid extract.
 	AllowEmpty bool
+	// Retry runs what may fail transiently (a request, a connection),
+	// counting and logging its retries; nil runs it once.
+	Retry *retry.Retrier
 }
 
 // Dialect describes how a CSV file, and text values in general, are written.

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"leadmart/internal/retry"
+
 	"leadmart/connectors/extract"
 	"leadmart/connectors/file"
 )
@@ -49,16 +51,27 @@ func (s *Source) Extract(ctx context.Context, path, _ string) (extract.Result, e
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := s.client.Do(req)
+	// an unreachable server, a timeout, 429 and 5xx are retried; other statuses are not
+	err = s.env.Retry.Do(ctx, s.env.Name, func() error {
+		resp, err := s.client.Do(req)
+		if err != nil {
+			return fmt.Errorf("source %s: download: %w", s.env.Name, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			err := fmt.Errorf("source %s: download %s: %s", s.env.Name, s.cfg.URL, resp.Status)
+			if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+				return err
+			}
+			return retry.Permanent(err)
+		}
+		if err := save(resp.Body, dst); err != nil {
+			return retry.Permanent(fmt.Errorf("source %s: download %s: %w", s.env.Name, s.cfg.URL, err))
+		}
+		return nil
+	})
 	if err != nil {
-		return extract.Result{}, fmt.Errorf("source %s: download: %w", s.env.Name, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return extract.Result{}, fmt.Errorf("source %s: download %s: %s", s.env.Name, s.cfg.URL, resp.Status)
-	}
-	if err := save(resp.Body, dst); err != nil {
-		return extract.Result{}, fmt.Errorf("source %s: download %s: %w", s.env.Name, s.cfg.URL, err)
+		return extract.Result{}, err
 	}
 	s.file = file.New(file.Spec{Format: s.cfg.Format, Sheet: s.cfg.Sheet}, s.env, dst)
 	return extract.Result{}, nil

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"leadmart/internal/retry"
+
 	"leadmart/connectors/extract"
 )
 
@@ -30,6 +32,8 @@ type Source struct {
 	client  *http.Client
 	// backoff is the wait before the first retry; it doubles each time.
 	backoff time.Duration
+	// retry counts and logs the retries (the run's); nil: a retrier of its own.
+	retry *retry.Retrier
 }
 
 // New returns the extractor of a rest source. columns are the record
@@ -164,31 +168,32 @@ func (s *Source) nextPage(cur *url.URL, next any) (*url.URL, error) {
 }
 
 // get fetches one page, retrying network errors, 429 and 5xx with a
-// doubling wait (or the server's Retry-After).
+// doubling wait with jitter (or the server's Retry-After); rest.retries
+// bounds the retries.
 func (s *Source) get(ctx context.Context, u *url.URL, token string) ([]byte, error) {
-	wait := s.backoff
-	for attempt := 0; ; attempt++ {
-		body, retryAfter, err := s.getOnce(ctx, u, token)
-		if err == nil {
-			return body, nil
-		}
-		var perm permanent
-		if errors.As(err, &perm) || attempt >= s.cfg.Retries || ctx.Err() != nil {
-			if attempt > 0 {
-				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
-			}
-			return nil, err
-		}
-		if retryAfter > 0 {
-			wait = min(retryAfter, time.Minute)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait *= 2
+	r := s.retry
+	if r == nil {
+		r = &retry.Retrier{}
 	}
+	p := r.Policy
+	p.Attempts, p.Initial = s.cfg.Retries+1, s.backoff
+	if p.MaxDelay == 0 {
+		p.MaxDelay = time.Minute
+	}
+	var body []byte
+	err := r.DoWith(ctx, p, s.name, func() error {
+		b, retryAfter, err := s.getOnce(ctx, u, token)
+		var perm permanent
+		switch {
+		case errors.As(err, &perm):
+			return retry.Permanent(err)
+		case err != nil && retryAfter > 0:
+			return retry.After(err, retryAfter)
+		}
+		body = b
+		return err
+	})
+	return body, err
 }
 
 // permanent marks a failure that a retry would not change.

@@ -73,5 +73,7 @@ func (s *Spec) Validate() []string {
 // Open returns the extractor of the source's columns; the extract lands as
 // a Parquet file.
 func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
-	return New(env.Name, s.REST, env.Columns), nil
+	src := New(env.Name, s.REST, env.Columns)
+	src.retry = env.Retry
+	return src, nil
 }

@@ -6,12 +6,17 @@ package sqldb
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"leadmart/internal/retry"
 
 	"github.com/duckdb/duckdb-go/v2"   // the "duckdb" driver
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
@@ -26,9 +31,10 @@ import (
 // Parquet extract file (extract.Staged).
 type Source struct {
 	extract.Staged
-	name string
-	cfg  Query
-	loc  *time.Location
+	name  string
+	cfg   Query
+	loc   *time.Location
+	retry *retry.Retrier // counts and logs connection retries; nil connects once
 }
 
 // New returns the extractor of a sql source; loc is the business time zone
@@ -53,9 +59,22 @@ func (s *Source) Extract(ctx context.Context, path, since string) (extract.Resul
 	if dsn == "" {
 		return res, fmt.Errorf("source %s: environment variable %s (sql.dsn_env) is not set", s.name, s.cfg.DSNEnv)
 	}
-	db, err := sqlx.ConnectContext(ctx, s.cfg.Driver, dsn)
+	// a refused or timed-out connection is retried (a database restarting
+	// for its own maintenance); a refused login or a bad DSN is not
+	var db *sqlx.DB
+	err := s.retry.Do(ctx, s.name, func() error {
+		var err error
+		db, err = sqlx.ConnectContext(ctx, s.cfg.Driver, dsn)
+		if err != nil {
+			err = fmt.Errorf("source %s: connect via %s: %w", s.name, s.cfg.DSNEnv, secret.Redact(err, dsn))
+			if !transient(err) {
+				return retry.Permanent(err)
+			}
+		}
+		return err
+	})
 	if err != nil {
-		return res, fmt.Errorf("source %s: connect via %s: %w", s.name, s.cfg.DSNEnv, secret.Redact(err, dsn))
+		return res, err
 	}
 	defer db.Close()
 	q, args := s.cfg.Query, []any{}
@@ -180,4 +199,15 @@ func (s *Source) format(v any, dbType string) string {
 		}
 	}
 	return fmt.Sprint(v)
+}
+
+// transient says whether a connection failure may pass: the server is
+// unreachable, refuses connections or is starting up.
+func transient(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "the database system is starting up") || strings.Contains(msg, "i/o timeout")
 }

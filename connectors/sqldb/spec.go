@@ -53,5 +53,7 @@ func (s *Spec) Validate() []string {
 
 // Open returns the extractor; the extract lands as a Parquet file.
 func (s *Spec) Open(env extract.Env) (extract.Reader, error) {
-	return New(env.Name, s.SQL, env.Location), nil
+	src := New(env.Name, s.SQL, env.Location)
+	src.retry = env.Retry
+	return src, nil
 }

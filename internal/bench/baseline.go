@@ -56,7 +56,7 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 		if s.Connector != "file" {
 			return 0, nil, fmt.Errorf("source %s: the engine baseline reads file sources only, not %s", s.Name, s.Connector)
 		}
-		r, err := cfg.Open(s)
+		r, err := cfg.Open(s, nil)
 		if err != nil {
 			return 0, nil, err
 		}

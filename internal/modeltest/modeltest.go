@@ -85,7 +85,7 @@ func (d *DB) LoadSources(t testing.TB) {
 	ctx := context.Background()
 	loaded := time.Now().UTC().Format("2006-01-02 15:04:05")
 	for _, s := range d.cfg.Sources {
-		r, err := d.cfg.Open(s)
+		r, err := d.cfg.Open(s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,314 @@
+package schedule
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"leadmart/config"
+	"leadmart/internal/retry"
+	"leadmart/jobs"
+	"leadmart/publish"
+	"leadmart/workdb"
+)
+
+// Runner runs one firing of a job: what the nightly or monthly job does.
+type Runner interface {
+	Run(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier) (*jobs.Result, error)
+}
+
+// ErrNoReport refuses the monthly-report job until leadmart has a report.
+var ErrNoReport = errors.New("the monthly-report job runs `leadmart report`, which this build does not have yet; remove the job from schedule.jobs or wait for a build with it")
+
+// JobRunner runs the jobs for real.
+type JobRunner struct {
+	Config *config.Config
+	Log    zerolog.Logger
+	// Hooks are the runs' test hooks; zero in production.
+	Hooks publish.Hooks
+}
+
+// Run runs job as its firing at asks: the nightly run as of the day before.
+// A warehouse that another command holds (a batches or rollback command)
+// is waited for with the retry policy.
+func (j JobRunner) Run(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier) (*jobs.Result, error) {
+	if job.Run != "nightly" {
+		return nil, fmt.Errorf("job %s: %w", job.Name, ErrNoReport)
+	}
+	var res *jobs.Result
+	err := r.Do(ctx, "lock", func() error {
+		var err error
+		res, err = jobs.Run(ctx, j.Config, jobs.Options{AsOf: jobs.DefaultAsOf(at, j.Config.Location()), Job: job.Name, Log: j.Log, Retry: r, Hooks: j.Hooks})
+		if err != nil && !errors.Is(err, workdb.ErrLocked) {
+			return retry.Permanent(err)
+		}
+		return err
+	})
+	return res, err
+}
+
+// Daemon fires the configured jobs until its context ends.
+type Daemon struct {
+	Config  *config.Config
+	Runner  Runner
+	Metrics *Metrics
+	Log     zerolog.Logger
+	// Now is the clock catch-up compares the run records with; nil: time.Now.
+	Now func() time.Time
+	// Started, when set, receives the address /metrics listens on once
+	// the daemon serves (tests scrape it).
+	Started chan<- string
+
+	running sync.Mutex // one run at a time, whatever the job
+	wg      sync.WaitGroup
+}
+
+func (d *Daemon) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Serve runs the schedule until ctx ends: then it takes no new run,
+// cancels the current one and waits for it for the grace period. The
+// previous publication is untouched by a cancelled run.
+func (d *Daemon) Serve(ctx context.Context) error {
+	cfg := d.Config
+	loc := cfg.Location()
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	c := cron.New(cron.WithLocation(loc))
+	schedules := map[string]WallClock{}
+	for _, job := range cfg.Schedule.Jobs {
+		spec, err := config.CronParser().Parse(job.Cron)
+		if err != nil {
+			return fmt.Errorf("schedule.jobs %s: %w", job.Name, err)
+		}
+		s := WallClock{Spec: spec, Loc: loc}
+		schedules[job.Name] = s
+		c.Schedule(s, cron.FuncJob(func() { d.Fire(runCtx, job, d.now()) }))
+		d.Log.Info().Str("job", job.Name).Str("cron", job.Cron).Str("run", job.Run).
+			Time("next", s.Next(d.now())).Msg("scheduled")
+	}
+	srv, err := d.listen()
+	if err != nil {
+		return err
+	}
+	if st, err := readRecords(cfg.WarehouseDir()); err == nil {
+		d.Metrics.state(st)
+	}
+	c.Start()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.catchUp(runCtx, schedules)
+	}()
+	<-ctx.Done()
+	d.Log.Info().Dur("grace_period", cfg.Schedule.GracePeriod).Msg("stopping: no new runs; the current run is cancelled")
+	<-c.Stop().Done() // no new firings; running ones are ours to wait for
+	cancelRuns()
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	var stopErr error
+	select {
+	case <-done:
+		d.Log.Info().Msg("stopped")
+	case <-time.After(cfg.Schedule.GracePeriod):
+		stopErr = fmt.Errorf("the current run did not stop within the grace period %s", cfg.Schedule.GracePeriod)
+	}
+	if srv != nil {
+		shut, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}
+	return stopErr
+}
+
+// listen serves /healthz and /metrics on schedule.listen.
+func (d *Daemon) listen() (*http.Server, error) {
+	addr := d.Config.Schedule.Listen
+	if addr == "off" {
+		if d.Started != nil {
+			d.Started <- ""
+		}
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("schedule.listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", d.Metrics.Handler())
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	d.Log.Info().Str("address", ln.Addr().String()).Msg("serving /healthz and /metrics")
+	if d.Started != nil {
+		d.Started <- ln.Addr().String()
+	}
+	return srv, nil
+}
+
+// catchUp runs, by the configured policy, what the schedule fired while
+// the daemon was down: the firings since each job's last success.
+func (d *Daemon) catchUp(ctx context.Context, schedules map[string]WallClock) {
+	st, err := readRecords(d.Config.WarehouseDir())
+	if err != nil {
+		d.Log.Warn().Err(err).Msg("catch-up: no run records to compare the schedule with; nothing to catch up")
+		return
+	}
+	for _, job := range d.Config.Schedule.Jobs {
+		last := st.lastSuccess[job.Run]
+		runs, why := CatchUp(d.Config.Schedule.CatchUp, Missed(schedules[job.Name], last, d.now()))
+		ev := d.Log.Info().Str("job", job.Name).Int("runs", len(runs))
+		if !last.IsZero() {
+			ev = ev.Time("last_success", last)
+		} else {
+			why = "no successful run on record; the schedule starts now"
+		}
+		ev.Msg("catch-up: " + why)
+		for _, at := range runs {
+			if ctx.Err() != nil {
+				return
+			}
+			d.Fire(ctx, job, at)
+		}
+	}
+}
+
+// Fire runs one firing of job, unless a run is still going: then it is
+// skipped and logged. A panic is recovered and recorded as a failed run.
+func (d *Daemon) Fire(ctx context.Context, job config.ScheduledJob, at time.Time) {
+	if !d.running.TryLock() {
+		d.Log.Warn().Str("job", job.Name).Time("at", at).Msg("skipped: a run is still going")
+		d.Metrics.skipped.WithLabelValues(job.Name).Inc()
+		return
+	}
+	defer d.running.Unlock()
+	d.wg.Add(1)
+	defer d.wg.Done()
+	log := d.Log.With().Str("job", job.Name).Logger()
+	r := &retry.Retrier{Policy: retry.Policy{Attempts: d.Config.Retry.Attempts, Initial: time.Second, MaxDelay: d.Config.Retry.MaxDelay}, Log: log}
+	log.Info().Time("at", at).Msg("job started")
+	res, err := d.run(ctx, job, at, r, log)
+	ended := time.Now()
+	d.Metrics.observe(job.Name, res, err, r.Counts(), ended)
+	if st, rerr := readRecords(d.Config.WarehouseDir()); rerr == nil {
+		d.Metrics.state(st)
+	}
+	if err != nil {
+		log.Error().Err(err).Int("exit_code", jobs.ExitCode(err)).Msg("job failed")
+		return
+	}
+	log.Info().Msg("job finished")
+}
+
+// run calls the runner, turning a panic into an error and a failed run record.
+func (d *Daemon) run(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier, log zerolog.Logger) (res *jobs.Result, err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		err = fmt.Errorf("job %s panicked: %v", job.Name, p)
+		log.Error().Str("stack", string(debug.Stack())).Msg("panic recovered")
+		if rerr := recordPanic(context.WithoutCancel(ctx), d.Config, job.Name, err); rerr != nil {
+			log.Error().Err(rerr).Msg("the panicked run could not be recorded")
+		}
+	}()
+	if d.Runner == nil {
+		return JobRunner{Config: d.Config, Log: log}.Run(ctx, job, at, r)
+	}
+	return d.Runner.Run(ctx, job, at, r)
+}
+
+// recordPanic marks this process's running run failed, or records a
+// failed run when the panic came before the run was recorded.
+func recordPanic(ctx context.Context, cfg *config.Config, job string, cause error) error {
+	w, err := workdb.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	now := time.Now().UTC()
+	var n int64
+	if err := w.QueryRow(ctx, "select count(*) from ops.runs where status = 'running' and pid = ?", os.Getpid()).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		err = w.Exec(ctx, "update ops.runs set status = 'failed', ended_at = ?, error = ? where status = 'running' and pid = ?", now, cause.Error(), os.Getpid())
+	} else {
+		err = w.Exec(ctx, "insert into ops.runs (run_id, started_at, ended_at, status, published, error, pid, job, retries) values (?, ?, ?, 'failed', false, ?, ?, ?, 0)",
+			jobs.NewRunID(now), now, now, cause.Error(), os.Getpid(), job)
+	}
+	if err != nil {
+		return err
+	}
+	return w.MirrorState(ctx)
+}
+
+// records is what the daemon reads from the run records.
+type records struct {
+	lastSuccess map[string]time.Time // by job kind (nightly, monthly-report)
+	landed      map[string]time.Time // by source
+	quarantined int64
+}
+
+// readRecords reads the state file, which is readable while a run goes on.
+func readRecords(dir string) (records, error) {
+	st := records{lastSuccess: map[string]time.Time{}, landed: map[string]time.Time{}}
+	path := filepath.Join(dir, workdb.StateFile)
+	if _, err := os.Stat(path); err != nil {
+		return st, err
+	}
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return st, err
+	}
+	defer db.Close()
+	// every successful nightly run counts, whoever started it
+	var last sql.NullTime
+	if err := db.QueryRow("select max(started_at) from runs where status = 'success'").Scan(&last); err != nil {
+		return st, err
+	}
+	if last.Valid {
+		st.lastSuccess["nightly"] = last.Time
+	}
+	rows, err := db.Query("select source, max(loaded_at) from batches where loaded_at is not null group by source")
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		var t time.Time
+		if err := rows.Scan(&src, &t); err != nil {
+			return st, err
+		}
+		st.landed[src] = t
+	}
+	if err := db.QueryRow("select count(*) from quarantined_rows").Scan(&st.quarantined); err != nil {
+		return st, err
+	}
+	return st, rows.Err()
+}
+
+func isCancelled(err error) bool { return errors.Is(err, context.Canceled) }
