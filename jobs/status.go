@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +22,12 @@ import (
 type Status struct {
 	// Published is the run of the live file publication ("" when none),
 	// Kept the kept versions, newest first.
-	Published string         `json:"published"`
-	Kept      []string       `json:"kept"`
-	Runs      []RunStatus    `json:"runs"`
-	Sources   []SourceStatus `json:"sources"`
+	Published string      `json:"published"`
+	Kept      []string    `json:"kept"`
+	Runs      []RunStatus `json:"runs"`
+	// Next are the next firings of the scheduled jobs, by the config.
+	Next    []NextRun      `json:"next_runs"`
+	Sources []SourceStatus `json:"sources"`
 	// Lock is the run holding the warehouse; nil when none does.
 	Lock *LockHolder `json:"lock"`
 }
@@ -52,6 +55,15 @@ type SourceStatus struct {
 	LastLoadedAt time.Time  `json:"last_loaded_at"`
 	ExtractedAt  *time.Time `json:"last_extracted_at"`
 	LastRows     int64      `json:"last_batch_rows"`
+	// AgeHours is how old the source's newest data is: since its extract
+	// was written where known, else since it landed.
+	AgeHours float64 `json:"age_hours"`
+}
+
+// NextRun is a scheduled job's next firing (leadmart schedule).
+type NextRun struct {
+	Job string    `json:"job"`
+	At  time.Time `json:"at"`
 }
 
 // LockHolder is the run that holds the warehouse lock.
@@ -148,6 +160,11 @@ func ReadStatus(ctx context.Context, dir string, n int) (Status, error) {
 			s.ExtractedAt = &ext.Time
 		}
 		s.LastRows = last.Int64
+		newest := s.LastLoadedAt
+		if s.ExtractedAt != nil {
+			newest = *s.ExtractedAt
+		}
+		s.AgeHours = math.Round(time.Since(newest).Hours()*10) / 10
 		st.Sources = append(st.Sources, s)
 	}
 	if held, err := lockHeld(dir); err != nil {

@@ -67,15 +67,20 @@ exit codes: 0 ok, 1 failure (the machine or leadmart), 2 usage or config error,
 `
 
 func main() {
+	os.Exit(runWithSignals(os.Args[1:]))
+}
+
+// runWithSignals runs a command that SIGTERM or SIGINT cancels: a run stops
+// cleanly. Once the first signal has cancelled, the default action
+// returns, so a second signal ends the process at once.
+func runWithSignals(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
-		// the first signal cancels (a run stops cleanly); once it has, the
-		// default action returns, so a second signal ends the process
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

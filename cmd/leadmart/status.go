@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"leadmart/jobs/schedule"
+
 	"leadmart/publish"
 
 	"leadmart/jobs"
@@ -38,6 +40,7 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st.Next = schedule.NextRuns(cfg, time.Now())
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -80,13 +83,20 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nsources:")
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tBATCHES\tDROPPED\tLAST LANDED\tLAST EXTRACT WRITTEN\tLAST BATCH ROWS")
+	fmt.Fprintln(tw, "SOURCE\tBATCHES\tDROPPED\tLAST LANDED\tLAST EXTRACT WRITTEN\tAGE (HOURS)\tLAST BATCH ROWS")
 	for _, s := range st.Sources {
 		ext := ""
 		if s.ExtractedAt != nil {
 			ext = s.ExtractedAt.Format(time.DateTime)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d\n", s.Source, s.Batches, s.Dropped, s.LastLoadedAt.Format(time.DateTime), ext, s.LastRows)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.1f\t%d\n", s.Source, s.Batches, s.Dropped, s.LastLoadedAt.Format(time.DateTime), ext, s.AgeHours, s.LastRows)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nnext scheduled runs (leadmart schedule, %s):\n", cfg.Warehouse.TimeZone)
+	for _, r := range st.Next {
+		fmt.Fprintf(stdout, "  %-16s %s\n", r.Job, r.At.In(cfg.Location()).Format("2006-01-02 15:04 MST"))
+	}
+	return nil
 }

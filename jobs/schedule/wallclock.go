@@ -8,6 +8,9 @@ package schedule
 import (
 	"time"
 
+	"leadmart/config"
+	"leadmart/jobs"
+
 	"github.com/robfig/cron/v3"
 )
 
@@ -69,4 +72,17 @@ func place(wall time.Time, loc *time.Location) time.Time {
 		t = t.Add(-time.Minute)
 	}
 	return t
+}
+
+// NextRuns are the next firing of each configured job after now.
+func NextRuns(cfg *config.Config, now time.Time) []jobs.NextRun {
+	var out []jobs.NextRun
+	for _, j := range cfg.Schedule.Jobs {
+		spec, err := config.CronParser().Parse(j.Cron)
+		if err != nil {
+			continue // the config was validated: not reached
+		}
+		out = append(out, jobs.NextRun{Job: j.Name, At: WallClock{Spec: spec, Loc: cfg.Location()}.Next(now)})
+	}
+	return out
 }
