@@ -98,6 +98,11 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		if build != "" && m.Published() {
 			target = build + ".mart." + m.Name
 		}
+		if m.Meta.HistoryOf != "" {
+			if err := ensureHistory(ctx, w, m); err != nil {
+				return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
+			}
+		}
 		query, err := ModelQuery(ctx, w, m)
 		if err != nil {
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)

@@ -78,6 +78,11 @@ type Meta struct {
 	// for the columns it does not describe itself (a mart that selects
 	// from a core model).
 	ColumnsFrom string `yaml:"columns_from"`
+	// HistoryOf names a monthly mart (mart.<name>) whose as-of snapshots
+	// this model publishes: its SQL reads history.<name>, which backfill and
+	// the monthly job append to. It takes the mart's column descriptions
+	// and units, and is built after it.
+	HistoryOf string `yaml:"history_of"`
 }
 
 // Metric is a figure every run reports: a query returning one number.
@@ -189,6 +194,34 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		for c, d := range src.Meta.Columns {
 			if _, own := m.Meta.Columns[c]; !own {
 				m.Meta.Columns[c] = d
+			}
+		}
+	}
+	for _, n := range names {
+		m := byName[n]
+		base := byName[m.Meta.HistoryOf]
+		if m.Meta.HistoryOf == "" {
+			continue
+		}
+		if base == nil || !base.Published() || base.Meta.HistoryOf != "" {
+			return nil, fmt.Errorf("model %s: history_of names %s, which is no published model", n, m.Meta.HistoryOf)
+		}
+		m.Deps = append(m.Deps, base.Qualified())
+		sort.Strings(m.Deps)
+		if m.Meta.Columns == nil {
+			m.Meta.Columns = map[string]string{}
+		}
+		for c, d := range base.Meta.Columns {
+			if _, own := m.Meta.Columns[c]; !own {
+				m.Meta.Columns[c] = d
+			}
+		}
+		for c, u := range base.Meta.Units {
+			if _, own := m.Meta.Units[c]; !own {
+				if m.Meta.Units == nil {
+					m.Meta.Units = map[string]string{}
+				}
+				m.Meta.Units[c] = u
 			}
 		}
 	}
@@ -349,6 +382,17 @@ func resolveReferences(names []string, byName map[string]*Model) error {
 		}
 	}
 	return nil
+}
+
+// Histories lists the models that publish a mart's snapshots.
+func (c *Catalog) Histories() []Model {
+	var out []Model
+	for _, m := range c.Models {
+		if m.Meta.HistoryOf != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Published lists the models that BI tools see: core and marts.

@@ -152,6 +152,9 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		"create schema if not exists raw", "create schema if not exists core",
 		"create schema if not exists mart", "create schema if not exists ops", "create schema if not exists cfg",
 		"create schema if not exists landing",
+		// as-of snapshots of the monthly marts (leadmart backfill, the monthly job)
+		"create schema if not exists history",
+		"create table if not exists history.snapshots (as_of date, run_id varchar, taken_at timestamp)",
 		`create table if not exists ops.runs (run_id varchar, as_of date, started_at timestamp, ended_at timestamp,
 			status varchar, models integer, rows bigint, published boolean, error varchar)`,
 		`create table if not exists ops.model_runs (run_id varchar, model varchar, layer varchar, started_at timestamp,

@@ -47,6 +47,8 @@ usage:
   leadmart batches [list [--source NAME] | show ID | drop ID [--reason TEXT] | restore ID] [--config FILE]
                                                         list, inspect, drop or restore landed batches
   leadmart schedule [--config FILE]                     the daemon: run the scheduled jobs, serve /metrics and /healthz
+  leadmart backfill --from YYYY-MM --to YYYY-MM [--every month|day] [--config FILE]
+                                                        snapshot the monthly marts as of past dates into *_history, then publish
   leadmart status [--config FILE] [--json] [--runs N]   the last runs, the sources, the next scheduled runs and the
                                                         run in progress (works during a run)
   leadmart rollback [--config FILE] [--to RUN_ID] [--list]
@@ -101,6 +103,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdStatus(ctx, args[1:], stdout)
 	case "schedule":
 		err = cmdSchedule(ctx, args[1:], stdout, log)
+	case "backfill":
+		err = cmdBackfill(ctx, args[1:], stdout, stderr, log)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":
@@ -433,10 +437,19 @@ func configOrDemo(path string) (*config.Config, error) {
 // newLogger logs for people on a terminal and JSON lines otherwise (cron,
 // schedulers, log collectors), with the same structured fields.
 func newLogger(stderr io.Writer) zerolog.Logger {
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
-		}
+	if isTerminal(stderr) {
+		return zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
 	}
 	return zerolog.New(stderr).With().Timestamp().Logger()
+}
+
+// isTerminal says whether w is a terminal (a person watching) rather than
+// a file or a pipe (a log).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

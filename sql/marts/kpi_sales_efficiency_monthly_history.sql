@@ -1,0 +1,3 @@
+-- The as-of snapshots of mart.kpi_sales_efficiency_monthly: what each month looked like when it
+-- was reported. leadmart backfill and the monthly job append them.
+select * from history.kpi_sales_efficiency_monthly
