@@ -91,6 +91,16 @@ func TestParseErrors(t *testing.T) {
 		{"tiny memory limit", minimal + "warehouse: {memory_limit: 100MB}\n", "warehouse.memory_limit: 100MB is less than the 256 MiB a run needs"},
 		{"compression level too high", minimal + "publish: {parquet: {compression_level: 23}}\n",
 			"publish.parquet.compression_level: want a zstd level from 1 to 22, got 23"},
+		{"the old per-target keep", minimal + "publish: {duckdb: {keep: 5}}\n",
+			"publish.duckdb.keep: replaced by publish.keep, which keeps whole publications (the DuckDB file, Parquet and the dictionary together)"},
+		{"a cron expression with six fields", minimal + "schedule: {jobs: [{name: nightly, cron: \"0 0 2 * * *\"}]}\n",
+			`schedule.jobs[0].cron: "0 0 2 * * *": expected exactly 5 fields, found 6: [0 0 2 * * *]`},
+		{"a job that is none", minimal + "schedule: {jobs: [{name: weekly, cron: \"@weekly\"}]}\n",
+			`schedule.jobs[0].run: "weekly" is no job; known: [nightly monthly-report]`},
+		{"an unknown catch-up policy", minimal + "schedule: {catch_up: everything}\n",
+			`schedule.catch_up: "everything"; known: [latest none all]`},
+		{"no retry at all", minimal + "retry: {attempts: -1}\n",
+			"retry.attempts: must be >= 1, got -1"},
 		{"bad time zone", minimal + "warehouse: {time_zone: Mars/Olympus}\n", `warehouse.time_zone: unknown time zone "Mars/Olympus"`},
 	}
 	for _, tc := range cases {

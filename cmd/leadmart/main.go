@@ -400,8 +400,11 @@ func writeSummaryJSON(path string, res *jobs.Result, runErr error) error {
 	status, msg := "success", ""
 	if runErr != nil {
 		status, msg = "failed", runErr.Error()
-		if errors.Is(runErr, jobs.ErrChecksFailed) {
+		switch {
+		case errors.Is(runErr, jobs.ErrChecksFailed):
 			status = "checks_failed"
+		case errors.Is(runErr, context.Canceled):
+			status = "cancelled"
 		}
 	}
 	b, err := json.MarshalIndent(map[string]any{

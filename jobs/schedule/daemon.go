@@ -29,7 +29,7 @@ type Runner interface {
 }
 
 // ErrNoReport refuses the monthly-report job until leadmart has a report.
-var ErrNoReport = errors.New("the monthly-report job runs `leadmart report`, which this build does not have yet; remove the job from schedule.jobs or wait for a build with it")
+var ErrNoReport = errors.New("the monthly report (`leadmart report`) is not in this build yet; remove the job from schedule.jobs, or keep it for its snapshot and ignore this failure")
 
 // JobRunner runs the jobs for real.
 type JobRunner struct {
@@ -37,15 +37,23 @@ type JobRunner struct {
 	Log    zerolog.Logger
 	// Hooks are the runs' test hooks; zero in production.
 	Hooks publish.Hooks
+	// Report writes and sends the monthly report of a month; nil in a
+	// build without one: the monthly job then snapshots and publishes, and
+	// fails with ErrNoReport.
+	Report func(ctx context.Context, month time.Time) error
 }
 
 // Run runs job as its firing at asks: the nightly run as of the day before.
 // A warehouse that another command holds (a batches or rollback command)
 // is waited for with the retry policy.
 func (j JobRunner) Run(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier) (*jobs.Result, error) {
-	if job.Run != "nightly" {
-		return nil, fmt.Errorf("job %s: %w", job.Name, ErrNoReport)
+	if job.Run == "monthly-report" {
+		return j.monthly(ctx, job, at, r)
 	}
+	return j.nightly(ctx, job, at, r)
+}
+
+func (j JobRunner) nightly(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier) (*jobs.Result, error) {
 	var res *jobs.Result
 	err := r.Do(ctx, "lock", func() error {
 		var err error
@@ -56,6 +64,32 @@ func (j JobRunner) Run(ctx context.Context, job config.ScheduledJob, at time.Tim
 		return err
 	})
 	return res, err
+}
+
+// monthly appends the snapshot of the month that ended before at to the
+// history tables (as of its last day), publishes, and writes the report.
+func (j JobRunner) monthly(ctx context.Context, job config.ScheduledJob, at time.Time, r *retry.Retrier) (*jobs.Result, error) {
+	local := at.In(j.Config.Location())
+	month := time.Date(local.Year(), local.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+	end := month.AddDate(0, 1, -1)
+	err := r.Do(ctx, "lock", func() error {
+		_, err := jobs.Backfill(ctx, j.Config, jobs.BackfillOptions{Dates: []time.Time{end}, Job: job.Name, Log: j.Log})
+		if err != nil && !errors.Is(err, workdb.ErrLocked) {
+			return retry.Permanent(err)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot as of %s: %w", end.Format(time.DateOnly), err)
+	}
+	res, err := j.nightly(ctx, job, at, r)
+	if err != nil {
+		return res, err
+	}
+	if j.Report == nil {
+		return res, fmt.Errorf("job %s: the snapshot as of %s is published; %w", job.Name, end.Format(time.DateOnly), ErrNoReport)
+	}
+	return res, j.Report(ctx, month)
 }
 
 // Daemon fires the configured jobs until its context ends.
