@@ -64,6 +64,8 @@ type Config struct {
 	// unreachable or times out, HTTP 429 and 5xx, a refused database
 	// connection, and (in the daemon) a warehouse another command holds.
 	Retry Retry `yaml:"retry"`
+	// Report configures the monthly report and its delivery.
+	Report Report `yaml:"report"`
 
 	// baseDir is where relative paths resolve: the config file's folder.
 	baseDir string
@@ -390,6 +392,7 @@ func (c *Config) applyDefaults() {
 	w.ReportingCurrency = or(w.ReportingCurrency, "EUR")
 	c.Schedule.applyDefaults()
 	c.Retry.applyDefaults()
+	c.Report.applyDefaults()
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		s.Connector = or(s.Connector, "file")
@@ -468,6 +471,7 @@ func (c *Config) Validate() error {
 	}
 	c.Schedule.validate(bad)
 	c.Retry.validate(bad)
+	c.Report.validate(bad)
 	if b, err := c.Warehouse.MemoryBytes(); err != nil {
 		bad("%v", err)
 	} else if b > 0 && b < 256<<20 {

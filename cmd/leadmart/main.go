@@ -49,6 +49,8 @@ usage:
   leadmart schedule [--config FILE]                     the daemon: run the scheduled jobs, serve /metrics and /healthz
   leadmart backfill --from YYYY-MM --to YYYY-MM [--every month|day] [--config FILE]
                                                         snapshot the monthly marts as of past dates into *_history, then publish
+  leadmart report [--month YYYY-MM|last] [--lang de|en] [--format html|pdf] [--partial] [--send] [--config FILE]
+                                                        the monthly potential-vs-acquisition report for management
   leadmart status [--config FILE] [--json] [--runs N]   the last runs, the sources, the next scheduled runs and the
                                                         run in progress (works during a run)
   leadmart rollback [--config FILE] [--to RUN_ID] [--list]
@@ -105,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSchedule(ctx, args[1:], stdout, log)
 	case "backfill":
 		err = cmdBackfill(ctx, args[1:], stdout, stderr, log)
+	case "report":
+		err = cmdReport(ctx, args[1:], stdout)
 	case "demo":
 		err = cmdDemo(args[1:], stdout)
 	case "rollback":

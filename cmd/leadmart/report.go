@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"leadmart/jobs/report"
+)
+
+// cmdReport writes the monthly potential-vs-acquisition report, and mails
+// it when report.email is configured and --send is given.
+func cmdReport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stdout) // --help is asked for: it goes to stdout, exit 0
+	cfgPath := fs.String("config", "", "config file (default: the built-in demo configuration)")
+	month := fs.String("month", "last", `the month, YYYY-MM, or "last": the last complete month of the publication`)
+	lang := fs.String("lang", "", "de or en (default: report.languages, de and en)")
+	format := fs.String("format", "", "html or pdf (default: html, and pdf when Chromium is installed)")
+	partial := fs.Bool("partial", false, "allow a month that had not ended by the publication's as-of date; the report says so on its first page")
+	send := fs.Bool("send", false, "mail the report as report.email says (PDF attached, HTML as the body)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: report takes no arguments, got %q", errUsage, fs.Args())
+	}
+	cfg, err := configOrDemo(*cfgPath)
+	if err != nil {
+		return err
+	}
+	dir := cfg.WarehouseDir()
+	var m time.Time
+	if *month == "last" {
+		if m, err = report.LastComplete(ctx, dir); err != nil {
+			return err
+		}
+	} else if m, err = time.Parse("2006-01", *month); err != nil {
+		return fmt.Errorf("%w: --month %q: want YYYY-MM or last", errUsage, *month)
+	}
+	opt := report.Options{Dir: dir, Month: m, Partial: *partial, Currency: cfg.Warehouse.ReportingCurrency, Langs: cfg.Report.Languages}
+	if *lang != "" {
+		if *lang != "de" && *lang != "en" {
+			return fmt.Errorf("%w: --lang %q: want de or en", errUsage, *lang)
+		}
+		opt.Langs = []string{*lang}
+	}
+	switch *format {
+	case "html", "pdf":
+		opt.Formats = []string{*format}
+	case "":
+		opt.Formats = []string{"html"}
+		if chrome, err := report.FindChromium(); err == nil {
+			opt.Formats, opt.Chromium = append(opt.Formats, "pdf"), chrome
+		} else {
+			fmt.Fprintf(stdout, "no PDF: %v\n", err)
+		}
+	default:
+		return fmt.Errorf("%w: --format %q: want html or pdf", errUsage, *format)
+	}
+	if *send && (!cfg.Report.Email.On() || !contains(opt.Formats, "pdf")) {
+		return fmt.Errorf("%w: --send needs report.email in the config and a PDF (Chromium)", errUsage)
+	}
+	files, err := report.Generate(ctx, opt)
+	if errors.Is(err, report.ErrNoData) || errors.Is(err, report.ErrPartial) {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintf(stdout, "wrote %s\n", f)
+	}
+	if *send {
+		e := cfg.Report.Email
+		html, pdf := report.Path(dir, m, e.Language, "html"), report.Path(dir, m, e.Language, "pdf")
+		if err := report.Send(ctx, e, m, html, pdf, cfg.Warehouse.ReportingCurrency); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sent %s to %s\n", pdf, strings.Join(e.To, ", "))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
