@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"fmt"
 	"image/color"
 	"regexp"
 	"slices"
@@ -110,10 +109,24 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 	out := map[string]string{}
 	var labels []string
 	var potential, aqi plotter.Values
-	for _, p := range d.Trend {
+	var aqiPoints plotter.XYs
+	var aqiRuns []plotter.XYs // a month without an index breaks the line: it is no 0
+	for i, p := range d.Trend {
 		labels = append(labels, p.Month.Format("01/06"))
 		potential = append(potential, val(p.AcquiredPotential)/1e6)
-		aqi = append(aqi, val(p.AQI))
+		if p.AQI == nil {
+			if len(aqiRuns) > 0 && len(aqiRuns[len(aqiRuns)-1]) > 0 {
+				aqiRuns = append(aqiRuns, nil)
+			}
+			continue
+		}
+		aqi = append(aqi, *p.AQI)
+		pt := plotter.XY{X: float64(i), Y: *p.AQI}
+		aqiPoints = append(aqiPoints, pt)
+		if len(aqiRuns) == 0 {
+			aqiRuns = append(aqiRuns, nil)
+		}
+		aqiRuns[len(aqiRuns)-1] = append(aqiRuns[len(aqiRuns)-1], pt)
 	}
 	// the trend: acquired potential as bars, the index as a line with a marker at 1
 	tp := newPlot(c.T("chart_trend_potential"), c.T("axis_month"), c.T("axis_currency", "currency", "Mio. "+c.currency))
@@ -133,20 +146,31 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 		return nil, err
 	}
 	ip := newPlot(c.T("chart_trend_aqi"), c.T("axis_month"), c.T("axis_index"))
-	pts := make(plotter.XYs, len(aqi))
-	for i, v := range aqi {
-		pts[i] = plotter.XY{X: float64(i), Y: v}
-	}
-	line, points, err := plotterLinePoints(pts)
-	if err != nil {
-		return nil, err
-	}
 	parity := plotter.NewFunction(func(float64) float64 { return 1 })
 	parity.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	parity.Color = ink
-	ip.Add(line, points, parity)
-	ip.Legend.Add(c.T("chart_trend_aqi"), line, points)
+	ip.Add(parity)
 	ip.Legend.Add("1", parity)
+	if len(aqiPoints) > 0 {
+		points, err := plotter.NewScatter(aqiPoints)
+		if err != nil {
+			return nil, err
+		}
+		points.Color, points.Shape = ink, draw.CircleGlyph{}
+		ip.Add(points)
+		ip.Legend.Add(c.T("chart_trend_aqi"), points)
+		for _, run := range aqiRuns {
+			if len(run) < 2 {
+				continue
+			}
+			line, err := plotter.NewLine(run)
+			if err != nil {
+				return nil, err
+			}
+			line.Color, line.Width = ink, vg.Points(1.5)
+			ip.Add(line)
+		}
+	}
 	ip.NominalX(labels...)
 	ip.Y.Min = 0
 	headroom(ip, aqi)
@@ -220,20 +244,4 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func plotterLinePoints(pts plotter.XYs) (*plotter.Line, *plotter.Scatter, error) {
-	line, err := plotter.NewLine(pts)
-	if err != nil {
-		return nil, nil, fmt.Errorf("index line: %w", err)
-	}
-	line.Color = ink
-	line.Width = vg.Points(1.5)
-	points, err := plotter.NewScatter(pts)
-	if err != nil {
-		return nil, nil, err
-	}
-	points.Color = ink
-	points.Shape = draw.CircleGlyph{}
-	return line, points, nil
 }
