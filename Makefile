@@ -10,9 +10,12 @@ all: build
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/leadmart
 
-# The nightly job on the built-in demo data (generated on first use) into ./warehouse/.
+# The nightly job on the built-in demo data (generated on first use) into ./warehouse/,
+# then the management report of the last complete month, in German and English
+# (HTML, and PDF when Chromium is installed).
 run: build
 	./$(BIN) run $(ARGS)
+	./$(BIN) report
 
 # Every test, with the race detector off: DuckDB's cgo calls make -race very slow. The jobs
 # package runs whole jobs in helper processes: on a busy 2-core machine it can pass go test's

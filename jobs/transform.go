@@ -98,11 +98,6 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		if build != "" && m.Published() {
 			target = build + ".mart." + m.Name
 		}
-		if m.Meta.HistoryOf != "" {
-			if err := ensureHistory(ctx, w, m); err != nil {
-				return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
-			}
-		}
 		query, err := ModelQuery(ctx, w, m)
 		if err != nil {
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
@@ -147,6 +142,12 @@ const PublishedDecimal = "DECIMAL(38,10)"
 // fixed-point numbers when it is published (fixedPoint). Model tests build
 // with it too.
 func ModelQuery(ctx context.Context, w *workdb.Warehouse, m models.Model) (string, error) {
+	if m.Meta.HistoryOf != "" {
+		// the snapshots it reads exist from the first build on, empty
+		if err := ensureHistory(ctx, w, m); err != nil {
+			return "", err
+		}
+	}
 	if !m.Published() {
 		return m.SQL, nil
 	}

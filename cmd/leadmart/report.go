@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"leadmart/config"
+
 	"leadmart/jobs/report"
 )
 
@@ -42,48 +44,65 @@ func cmdReport(ctx context.Context, args []string, stdout io.Writer) error {
 	} else if m, err = time.Parse("2006-01", *month); err != nil {
 		return fmt.Errorf("%w: --month %q: want YYYY-MM or last", errUsage, *month)
 	}
-	opt := report.Options{Dir: dir, Month: m, Partial: *partial, Currency: cfg.Warehouse.ReportingCurrency, Langs: cfg.Report.Languages}
+	langs := cfg.Report.Languages
 	if *lang != "" {
 		if *lang != "de" && *lang != "en" {
 			return fmt.Errorf("%w: --lang %q: want de or en", errUsage, *lang)
 		}
-		opt.Langs = []string{*lang}
+		langs = []string{*lang}
 	}
+	var formats []string
 	switch *format {
 	case "html", "pdf":
-		opt.Formats = []string{*format}
+		formats = []string{*format}
 	case "":
+	default:
+		return fmt.Errorf("%w: --format %q: want html or pdf", errUsage, *format)
+	}
+	if *send && !cfg.Report.Email.On() {
+		return fmt.Errorf("%w: --send needs report.email in the config", errUsage)
+	}
+	files, err := writeReport(ctx, cfg, m, *partial, langs, formats, *send, stdout)
+	for _, f := range files {
+		fmt.Fprintf(stdout, "wrote %s\n", f)
+	}
+	if errors.Is(err, report.ErrNoData) || errors.Is(err, report.ErrPartial) {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return err
+}
+
+// writeReport writes the report of month in langs and formats (none: HTML,
+// and PDF when Chromium is installed, saying so when it is not), and with
+// send mails it as report.email says. The monthly job calls it too.
+func writeReport(ctx context.Context, cfg *config.Config, month time.Time, partial bool, langs, formats []string, send bool, stdout io.Writer) ([]string, error) {
+	opt := report.Options{Dir: cfg.WarehouseDir(), Month: month, Partial: partial, Currency: cfg.Warehouse.ReportingCurrency,
+		Langs: langs, Formats: formats}
+	if len(opt.Formats) == 0 {
 		opt.Formats = []string{"html"}
 		if chrome, err := report.FindChromium(); err == nil {
 			opt.Formats, opt.Chromium = append(opt.Formats, "pdf"), chrome
 		} else {
 			fmt.Fprintf(stdout, "no PDF: %v\n", err)
 		}
-	default:
-		return fmt.Errorf("%w: --format %q: want html or pdf", errUsage, *format)
 	}
-	if *send && (!cfg.Report.Email.On() || !contains(opt.Formats, "pdf")) {
-		return fmt.Errorf("%w: --send needs report.email in the config and a PDF (Chromium)", errUsage)
+	if send && !contains(opt.Formats, "pdf") {
+		return nil, fmt.Errorf("%w: mailing the report needs its PDF, and so Chromium", report.ErrNoChromium)
 	}
 	files, err := report.Generate(ctx, opt)
-	if errors.Is(err, report.ErrNoData) || errors.Is(err, report.ErrPartial) {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if err != nil || !send {
+		return files, err
 	}
-	if err != nil {
-		return err
+	e := cfg.Report.Email
+	if !contains(langs, e.Language) {
+		return files, fmt.Errorf("report.email.language %s is not among the languages written (%s)", e.Language, strings.Join(langs, ", "))
 	}
-	for _, f := range files {
-		fmt.Fprintf(stdout, "wrote %s\n", f)
+	pdf := report.Path(opt.Dir, month, e.Language, "pdf")
+	if err := report.Send(ctx, e, month, report.Path(opt.Dir, month, e.Language, "html"), pdf, cfg.Warehouse.ReportingCurrency); err != nil {
+		return files, err
 	}
-	if *send {
-		e := cfg.Report.Email
-		html, pdf := report.Path(dir, m, e.Language, "html"), report.Path(dir, m, e.Language, "pdf")
-		if err := report.Send(ctx, e, m, html, pdf, cfg.Warehouse.ReportingCurrency); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "sent %s to %s\n", pdf, strings.Join(e.To, ", "))
-	}
-	return nil
+	fmt.Fprintf(stdout, "sent %s to %s\n", pdf, strings.Join(e.To, ", "))
+	return files, nil
 }
 
 func contains(list []string, s string) bool {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -27,6 +28,15 @@ func cmdSchedule(ctx context.Context, args []string, stdout io.Writer, log zerol
 	if err != nil {
 		return err
 	}
-	d := &schedule.Daemon{Config: cfg, Log: log}
+	// the monthly job writes the report in every configured language and
+	// mails it when report.email is set
+	monthly := func(ctx context.Context, month time.Time) error {
+		files, err := writeReport(ctx, cfg, month, false, cfg.Report.Languages, nil, cfg.Report.Email.On(), io.Discard)
+		for _, f := range files {
+			log.Info().Str("file", f).Msg("report written")
+		}
+		return err
+	}
+	d := &schedule.Daemon{Config: cfg, Log: log, Runner: schedule.JobRunner{Config: cfg, Log: log, Report: monthly}}
 	return d.Serve(ctx)
 }

@@ -96,6 +96,9 @@ func Baseline(ctx context.Context, cfg *config.Config, asOf time.Time, sqlFS fs.
 		return 0, nil, err
 	}
 	for _, m := range cat.Models {
+		if m.Meta.HistoryOf != "" {
+			continue // a copy of kept snapshots, which a plain engine has none of
+		}
 		if err := w.Exec(ctx, fmt.Sprintf("create or replace table %s as\n%s", m.Qualified(), m.SQL)); err != nil {
 			return 0, nil, fmt.Errorf("model %s: %w", m.Qualified(), err)
 		}
