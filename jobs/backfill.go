@@ -73,15 +73,9 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 		return res, fmt.Errorf("record run: %w", err)
 	}
 	defer func() {
-		status, msg := "success", ""
+		status, msg := StatusOf(err), ""
 		if err != nil {
-			status, msg = "failed", err.Error()
-			switch {
-			case errors.Is(err, ErrChecksFailed):
-				status = "checks_failed"
-			case errors.Is(err, context.Canceled):
-				status = "cancelled"
-			}
+			msg = err.Error()
 		}
 		if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, error = ?, step = null where run_id = ?",
 			time.Now().UTC(), status, nullable(msg), res.RunID); rerr != nil && err == nil {

@@ -59,17 +59,11 @@ func Snapshotted(ctx context.Context, w *workdb.Warehouse) (map[string]bool, err
 
 // Snapshot appends the monthly marts as built now (as of asOf) to their
 // history tables, in one transaction: a date is in every table or none.
-func Snapshot(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, asOf time.Time, runID string) (err error) {
-	if err := w.Exec(ctx, "begin transaction"); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = w.Exec(context.WithoutCancel(ctx), "rollback")
-			return
-		}
-		err = w.Exec(ctx, "commit")
-	}()
+func Snapshot(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, asOf time.Time, runID string) error {
+	return w.Transaction(ctx, func() error { return snapshot(ctx, w, cat, asOf, runID) })
+}
+
+func snapshot(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, asOf time.Time, runID string) error {
 	now := time.Now().UTC()
 	for _, m := range cat.Histories() {
 		if err := ensureHistory(ctx, w, m); err != nil {

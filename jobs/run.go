@@ -107,6 +107,20 @@ func DefaultAsOf(now time.Time, loc *time.Location) time.Time {
 	return time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, time.UTC)
 }
 
+// StatusOf is how ops.runs records a run that ended with err: success,
+// failed, checks_failed or cancelled.
+func StatusOf(err error) string {
+	switch {
+	case err == nil:
+		return "success"
+	case errors.Is(err, ErrChecksFailed):
+		return "checks_failed"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "failed"
+}
+
 // NewRunID is sortable by start time and unique.
 func NewRunID(start time.Time) string {
 	b := make([]byte, 3)
@@ -157,15 +171,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	err = runSteps(ctx, w, cfg, cat, opt, res, base)
 	log = base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Duration = time.Since(start)
-	status, msg := "success", ""
+	status, msg := StatusOf(err), ""
 	if err != nil {
-		status, msg = "failed", err.Error()
-		switch {
-		case errors.Is(err, ErrChecksFailed):
-			status = "checks_failed"
-		case errors.Is(err, context.Canceled):
-			status = "cancelled"
-		}
+		msg = err.Error()
 	}
 	res.Retries = opt.Retry.Counts()
 	var retries int

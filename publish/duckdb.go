@@ -55,21 +55,14 @@ func (d *DuckDBTarget) Begin(ctx context.Context, w *workdb.Warehouse, versionDi
 
 // Describe adds the publication table, every table's primary key and every
 // comment to the file, in one transaction: one commit instead of hundreds.
-func (d *DuckDBTarget) Describe(ctx context.Context, pub Publication) (err error) {
+func (d *DuckDBTarget) Describe(ctx context.Context, pub Publication) error {
 	if !d.attached {
 		return errors.New("the publication file was not begun before the models ran")
 	}
-	w := d.w
-	if err := w.Exec(ctx, "begin transaction"); err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = w.Exec(context.WithoutCancel(ctx), "rollback")
-			return
-		}
-		err = w.Exec(ctx, "commit")
-	}()
+	return d.w.Transaction(ctx, func() error { return describe(ctx, d.w, pub) })
+}
+
+func describe(ctx context.Context, w *workdb.Warehouse, pub Publication) error {
 	meta, err := publicationMeta()
 	if err != nil {
 		return err

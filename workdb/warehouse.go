@@ -404,3 +404,16 @@ func (w *Warehouse) MirrorState(ctx context.Context) error {
 	}
 	return os.Rename(tmp, final)
 }
+
+// Transaction runs fn in one transaction: committed when fn succeeds,
+// rolled back when it fails.
+func (w *Warehouse) Transaction(ctx context.Context, fn func() error) error {
+	if err := w.Exec(ctx, "begin transaction"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		_ = w.Exec(context.WithoutCancel(ctx), "rollback")
+		return err
+	}
+	return w.Exec(ctx, "commit")
+}

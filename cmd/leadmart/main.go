@@ -401,15 +401,9 @@ func writeSummaryJSON(path string, res *jobs.Result, runErr error) error {
 	for k, v := range res.Stages {
 		stages[k] = v.Seconds()
 	}
-	status, msg := "success", ""
+	status, msg := jobs.StatusOf(runErr), ""
 	if runErr != nil {
-		status, msg = "failed", runErr.Error()
-		switch {
-		case errors.Is(runErr, jobs.ErrChecksFailed):
-			status = "checks_failed"
-		case errors.Is(runErr, context.Canceled):
-			status = "cancelled"
-		}
+		msg = runErr.Error()
 	}
 	b, err := json.MarshalIndent(map[string]any{
 		"run_id": res.RunID, "as_of": res.AsOf.Format(time.DateOnly), "seconds": res.Duration.Seconds(),

@@ -344,5 +344,3 @@ func readRecords(dir string) (records, error) {
 	}
 	return st, rows.Err()
 }
-
-func isCancelled(err error) bool { return errors.Is(err, context.Canceled) }

@@ -60,16 +60,8 @@ func (m *Metrics) Handler() http.Handler {
 
 // observe records a finished run of job.
 func (m *Metrics) observe(job string, res *jobs.Result, err error, retries map[string]int, ended time.Time) {
-	status := "success"
+	status := jobs.StatusOf(err)
 	if err != nil {
-		status = "failed"
-		switch jobs.ExitCode(err) {
-		case jobs.ExitChecks:
-			status = "checks_failed"
-		}
-		if isCancelled(err) {
-			status = "cancelled"
-		}
 		m.failures.WithLabelValues(strconv.Itoa(jobs.ExitCode(err))).Inc()
 	} else {
 		m.lastSuccess.WithLabelValues(job).Set(float64(ended.Unix()))

@@ -2,46 +2,21 @@
 -- bottom third of the index, and by level), compared on EBITDA margin and
 -- revenue growth: the structure of the source study (+3 EBITDA points for the
 -- most mature). docs/kpis.md#maturity-vs-performance
-with maturity as (
-    select * from mart.kpi_digital_maturity
-),
-
-financials as (
-    select * from staging.stg_finance__bu_financials
-),
-
-params as (
-    select * from cfg.params
-),
-
-latest as (
-    select business_unit, assessed_on, maturity_index, maturity_level
-    from maturity
-    qualify row_number() over (partition by business_unit order by assessed_on desc) = 1
-),
-
--- The last complete year before as_of, and its growth over the year before.
-performance as (
-    select
-        f.business_unit,
-        f.year,
-        cfg.safe_div(f.ebitda, f.revenue) as ebitda_margin,
-        cfg.safe_div(f.revenue, lag(f.revenue) over (partition by f.business_unit order by f.year)) - 1 as revenue_growth
-    from financials as f
+with units_latest as (
+    -- each business unit's latest assessment beside its last complete year
+    select * from mart.kpi_maturity_by_business_unit
 ),
 
 ranked as (
     select
-        l.business_unit,
-        l.maturity_index,
-        l.maturity_level,
-        row_number() over (order by l.maturity_index desc, l.business_unit) as maturity_rank,
+        business_unit,
+        maturity_index,
+        maturity_level,
+        row_number() over (order by maturity_index desc, business_unit) as maturity_rank,
         count(*) over () as units,
-        p.ebitda_margin,
-        p.revenue_growth
-    from latest as l
-    cross join params as pa
-    left join performance as p on p.business_unit = l.business_unit and p.year = year(pa.as_of) - 1
+        ebitda_margin,
+        revenue_growth
+    from units_latest
 ),
 
 -- Top and bottom third of equal size: n // 3 units each (at least one of

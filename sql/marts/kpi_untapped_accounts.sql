@@ -8,20 +8,12 @@ accounts as (
     select * from core.dim_account
 ),
 
-activities as (
-    select * from core.fct_activity
-),
-
 params as (
     select * from cfg.params
 ),
 
 last_activity as (
-    select a.account_key, max(a.occurred_at) as last_activity_at
-    from activities as a
-    cross join params as pa
-    where a.account_key is not null and a.occurred_at < pa.as_of + interval 1 day
-    group by a.account_key
+    select * from core.account_last_activity
 )
 
 select
