@@ -45,6 +45,9 @@ type Options struct {
 	// Retry retries the sources' transient failures. Nil: one from the
 	// config's retry settings, logging to Log.
 	Retry *retry.Retrier
+	// Progress, when set, hears of each step as it starts and of each
+	// model as it is built (a terminal's progress line).
+	Progress func(step, model string)
 }
 
 // Result summarises a run.
@@ -203,7 +206,19 @@ func runSteps(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat 
 	res.Stages = map[string]time.Duration{}
 	// Each step is recorded in ops.runs as it starts, and the records are
 	// mirrored to the state file: leadmart status shows where a run is.
+	if opt.Progress != nil {
+		stage := opt.Hooks.Stage
+		opt.Hooks.Stage = func(s string) {
+			if model, ok := strings.CutPrefix(s, "built:"); ok {
+				opt.Progress("transform", model)
+			}
+			stage.Fire(s)
+		}
+	}
 	step := func(name string) func() {
+		if opt.Progress != nil {
+			opt.Progress(name, "")
+		}
 		if err := w.Exec(ctx, "update ops.runs set step = ? where run_id = ?", name, res.RunID); err != nil {
 			log.Warn().Err(err).Msg("step not recorded")
 		}

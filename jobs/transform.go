@@ -127,6 +127,7 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		log.Debug().Str("model", m.Qualified()).Int64("rows", rows).Int64("duration_ms", d.Milliseconds()).
 			Func(workdb.LogPeakRSS).Msg("built")
 		out = append(out, ModelResult{Model: m.Qualified(), Layer: m.Layer, Rows: rows, Duration: d})
+		hook.Fire("built:" + m.Qualified())
 	}
 	return out, nil
 }

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
@@ -96,9 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "run":
-		err = cmdRun(ctx, args[1:], stdout, log, false)
+		err = cmdRun(ctx, args[1:], stdout, stderr, log, false)
 	case "rebuild":
-		err = cmdRun(ctx, args[1:], stdout, log, true)
+		err = cmdRun(ctx, args[1:], stdout, stderr, log, true)
 	case "batches":
 		err = cmdBatches(ctx, args[1:], stdout)
 	case "status":
@@ -207,7 +209,7 @@ func cmdDemo(args []string, stdout io.Writer) error {
 
 // cmdRun runs the job; rebuild first types every landed batch (of
 // --source) again from its as-read copy.
-func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Logger, rebuild bool) error {
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, log zerolog.Logger, rebuild bool) error {
 	name := "run"
 	if rebuild {
 		name = "rebuild"
@@ -247,6 +249,18 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log zerolog.Lo
 	}
 	if source != "*" && !slices.ContainsFunc(cfg.Sources, func(s config.Source) bool { return s.Name == source }) {
 		return fmt.Errorf("%w: --source: the config has no source %q", errUsage, source)
+	}
+	if isTerminal(stderr) && !*verbose {
+		// a person watching sees one line with the step and the model;
+		// warnings and errors still print, a log (not a terminal) keeps every line
+		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSpinnerType(14),
+			progressbar.OptionClearOnFinish(), progressbar.OptionSetElapsedTime(true))
+		opt.Progress = func(step, model string) {
+			bar.Describe(fmt.Sprintf("%-9s %s", step, model))
+			_ = bar.Add(1)
+		}
+		opt.Log = log.Level(zerolog.WarnLevel)
+		defer bar.Finish()
 	}
 	res, err := jobs.Run(ctx, cfg, opt)
 	if *summary != "" {
