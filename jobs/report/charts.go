@@ -172,6 +172,7 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 		}
 	}
 	ip.NominalX(labels...)
+	ip.X.Min, ip.X.Max = -0.5, float64(len(labels))-0.5 // every month, with an index or not
 	ip.Y.Min = 0
 	headroom(ip, aqi)
 	if out["trend_aqi"], err = svg(ip, 17*vg.Centimeter, 6*vg.Centimeter); err != nil {

@@ -43,11 +43,12 @@ type Unit struct {
 
 // Stage is one step of the month's funnel.
 type Stage struct {
-	Key          string
-	Count        *float64 // entering the stage in the month
-	CohortShare  *float64 // of the month's leads, the share that reached it by as_of
-	CohortLeads  *float64
-	CohortNumber *float64
+	Key            string
+	Count          *float64 // entering the stage in the month
+	Prev, LastYear *float64 // the same, the month before and a year before
+	CohortShare    *float64 // of the month's leads, the share that reached it by as_of
+	CohortLeads    *float64
+	CohortNumber   *float64
 }
 
 // Mix is one potential class's share of the month's leads and wins.
@@ -189,13 +190,17 @@ func loadUnits(ctx context.Context, db *sql.DB, d *Data, month time.Time) error 
 	return rows.Err()
 }
 
-// loadFunnel reads the month's stage counts (sums of kpi_funnel_monthly's
-// additive counts) and its cohort's progress (kpi_funnel_cohort_total).
+// loadFunnel reads the month's funnel (kpi_funnel_monthly_total), the
+// month before and a year before, and the month's cohort (kpi_funnel_cohort_total).
 func loadFunnel(ctx context.Context, db *sql.DB, d *Data, month time.Time) error {
-	var counts [5]*float64
-	if err := db.QueryRowContext(ctx, `select sum(leads), sum(mqls), sum(sqls), sum(opportunities), sum(won)
-		from mart.kpi_funnel_monthly where month = ?`, month).Scan(&counts[0], &counts[1], &counts[2], &counts[3], &counts[4]); err != nil {
-		return fmt.Errorf("read the funnel: %w", err)
+	var counts [3][5]*float64
+	for i, m := range []time.Time{month, month.AddDate(0, -1, 0), month.AddDate(-1, 0, 0)} {
+		c := &counts[i]
+		err := db.QueryRowContext(ctx, `select leads, mqls, sqls, opportunities, won from mart.kpi_funnel_monthly_total where month = ?`, m).
+			Scan(&c[0], &c[1], &c[2], &c[3], &c[4])
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read the funnel: %w", err)
+		}
 	}
 	var shares, reached [5]*float64
 	var leads *float64
@@ -207,16 +212,16 @@ func loadFunnel(ctx context.Context, db *sql.DB, d *Data, month time.Time) error
 		return fmt.Errorf("read the cohort: %w", err)
 	}
 	for i, k := range []string{"stage_lead", "stage_mql", "stage_sql", "stage_opportunity", "stage_won"} {
-		d.Funnel = append(d.Funnel, Stage{Key: k, Count: counts[i], CohortShare: shares[i], CohortLeads: leads, CohortNumber: reached[i]})
+		d.Funnel = append(d.Funnel, Stage{Key: k, Count: counts[0][i], Prev: counts[1][i], LastYear: counts[2][i],
+			CohortShare: shares[i], CohortLeads: leads, CohortNumber: reached[i]})
 	}
 	return nil
 }
 
 // loadMix reads the potential-class shares of the month's leads and wins.
 func loadMix(ctx context.Context, db *sql.DB, d *Data, month time.Time) error {
-	rows, err := db.QueryContext(ctx, `select potential_class,
-			sum(leads) / nullif(sum(sum(leads)) over (), 0), sum(won) / nullif(sum(sum(won)) over (), 0)
-		from mart.kpi_funnel_monthly where month = ? group by potential_class order by potential_class`, month)
+	rows, err := db.QueryContext(ctx, `select potential_class, share_of_leads, share_of_wins
+		from mart.kpi_potential_class_mix_monthly where month = ? order by potential_class`, month)
 	if err != nil {
 		return fmt.Errorf("read the class mix: %w", err)
 	}

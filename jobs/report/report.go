@@ -218,6 +218,7 @@ func Render(d *Data, c *catalog, month time.Time) ([]byte, error) {
 		"money": c.Money,
 		"pct":   c.Percent,
 		"count": c.Count,
+		"trend": c.Trend,
 		"date": func(t *time.Time) string {
 			if t == nil {
 				return c.T("never")

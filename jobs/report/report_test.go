@@ -187,8 +187,23 @@ func TestHeadlinesEqualTheMarts(t *testing.T) {
 			}
 		}
 	}
+	// the funnel's stages too: the month, the month before and a year before
+	page, _ := os.ReadFile(files[1])
+	row := regexp.MustCompile(`(?s)<tr data-stage="stage_lead">.*?</tr>`).Find(page)
+	var want []string
+	for _, m := range []string{"2026-02-01", "2026-01-01", "2025-02-01"} {
+		v := whtest.Query(t, whtest.Published(dir), "select leads from mart.kpi_funnel_monthly_total where month = date '"+m+"'")
+		mart := "NULL"
+		if len(v) > 1 {
+			mart = v[1][0]
+		}
+		want = append(want, `<td class="n">`+locale("en", "count", mart)+`</td>`)
+	}
+	if !bytes.Contains(row, []byte(strings.Join(want, ""))) {
+		t.Errorf("funnel leads: the report's row %s, want the cells %s", row, strings.Join(want, ""))
+	}
 	// the German figures are German: a thousands point and a decimal comma
-	page, _ := os.ReadFile(files[0])
+	page, _ = os.ReadFile(files[0])
 	if !bytes.Contains(page, []byte("\u00a0%")) || !bytes.Contains(page, []byte("Februar 2026")) {
 		t.Error("the German report lacks German percentages or month names")
 	}
@@ -225,9 +240,10 @@ func TestMonthWithoutDataOrNotComplete(t *testing.T) {
 	}
 }
 
-// The report in headless Chromium: no console message; PNG screenshots
-// of its first two pages (from the PDF Chromium prints, by pdftoppm) are
-// kept in the test's folder for a look.
+// The report in headless Chromium: no console message; a screenshot of
+// its first two pages as the browser lays them out, and PNGs of the PDF's
+// first two pages (pdftoppm), kept in the test's folder for a look (or in
+// $LEADMART_KEEP_SHOTS).
 func TestReportInChromium(t *testing.T) {
 	chrome, err := report.FindChromium()
 	if err != nil {
@@ -257,18 +273,24 @@ func TestReportInChromium(t *testing.T) {
 	if !strings.Contains(out.String(), "Akquisitionsqualitätsindex") {
 		t.Error("Chromium's DOM lacks the report")
 	}
+	// the HTML as the browser lays it out: the first two A4 pages' height at 96 dpi
+	shot := exec.Command(chrome.Path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=794,2246",
+		"--virtual-time-budget=3000", "--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+filepath.Join(dir, "html-pages-1-2.png"), "file://"+files[0])
+	if b, err := shot.CombinedOutput(); err != nil {
+		t.Fatalf("chromium screenshot: %v\n%s", err, b)
+	}
 	shots := filepath.Join(dir, "page")
 	if b, err := exec.Command(pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "2", files[1], shots).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, b)
 	}
-	for _, p := range []string{"page-1.png", "page-2.png"} {
+	for _, p := range []string{"html-pages-1-2.png", "page-1.png", "page-2.png"} {
 		st, err := os.Stat(filepath.Join(dir, p))
 		if err != nil || st.Size() < 10_000 {
 			t.Errorf("%s: %v (%d bytes), want a rendered page", p, err, st.Size())
 		}
 	}
 	if os.Getenv("LEADMART_KEEP_SHOTS") != "" {
-		for _, p := range []string{"page-1.png", "page-2.png"} {
+		for _, p := range []string{"html-pages-1-2.png", "page-1.png", "page-2.png"} {
 			b, _ := os.ReadFile(filepath.Join(dir, p))
 			_ = os.WriteFile(filepath.Join(os.Getenv("LEADMART_KEEP_SHOTS"), p), b, 0o644)
 		}

@@ -1,6 +1,6 @@
 -- High-potential opportunities lost, or open and stalled, as of as_of:
 -- the deals with the most potential at stake. Stalled: open, and no
--- activity on its account for kpi.stalled_days days (the expected close
+-- activity on its account for 30 days (the expected close
 -- date, where the CRM keeps one, passed counts too).
 with opportunities as (
     select * from core.fct_opportunity
