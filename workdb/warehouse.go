@@ -393,11 +393,18 @@ func (w *Warehouse) MirrorState(ctx context.Context) error {
 	if err := w.Exec(ctx, "attach "+quote.Lit(tmp)+" as state_mirror"); err != nil {
 		return fmt.Errorf("write %s: %w", StateFile, err)
 	}
-	for _, t := range stateTables {
-		if err := w.Exec(ctx, fmt.Sprintf("create table state_mirror.main.%s as select * from ops.%s", t, t)); err != nil {
-			w.Exec(context.WithoutCancel(ctx), "detach state_mirror")
-			return fmt.Errorf("write %s: %s: %w", StateFile, t, err)
+	// one transaction: one commit to the new file, not one per table
+	err := w.Transaction(ctx, func() error {
+		for _, t := range stateTables {
+			if err := w.Exec(ctx, fmt.Sprintf("create table state_mirror.main.%s as select * from ops.%s", t, t)); err != nil {
+				return fmt.Errorf("%s: %w", t, err)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		w.Exec(context.WithoutCancel(ctx), "detach state_mirror")
+		return fmt.Errorf("write %s: %w", StateFile, err)
 	}
 	if err := w.Exec(ctx, "detach state_mirror"); err != nil {
 		return fmt.Errorf("write %s: %w", StateFile, err)
