@@ -30,6 +30,10 @@ type Status struct {
 	Sources []SourceStatus `json:"sources"`
 	// Lock is the run holding the warehouse; nil when none does.
 	Lock *LockHolder `json:"lock"`
+	// LastSuccess is when the last successful run started; nil when none has.
+	LastSuccess *time.Time `json:"last_success"`
+	// Quarantined counts the landed rows row checks leave out now.
+	Quarantined int64 `json:"quarantined_rows"`
 }
 
 // RunStatus is one run, newest first.
@@ -77,6 +81,17 @@ type LockHolder struct {
 // ErrNoState: no run has written the state file yet.
 var ErrNoState = errors.New("no run records yet")
 
+// OpenState opens the copy of the run records, which anyone can read at
+// any time (workdb.StateFile), read-only.
+func OpenState(dir string) (*sql.DB, string, error) {
+	path := filepath.Join(dir, workdb.StateFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, path, fmt.Errorf("%w: %s does not exist (a run writes it)", ErrNoState, path)
+	}
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	return db, path, err
+}
+
 // ReadStatus reads the last n runs, the sources and the lock holder of the
 // warehouse in dir.
 func ReadStatus(ctx context.Context, dir string, n int) (Status, error) {
@@ -86,15 +101,21 @@ func ReadStatus(ctx context.Context, dir string, n int) (Status, error) {
 		return st, err
 	}
 	st.Kept = kept
-	path := filepath.Join(dir, workdb.StateFile)
-	if _, err := os.Stat(path); err != nil {
-		return st, fmt.Errorf("%w: %s does not exist (a run writes it)", ErrNoState, path)
-	}
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	db, path, err := OpenState(dir)
 	if err != nil {
 		return st, err
 	}
 	defer db.Close()
+	var last sql.NullTime
+	if err := db.QueryRowContext(ctx, "select max(started_at) from runs where status = 'success'").Scan(&last); err != nil {
+		return st, fmt.Errorf("read %s: %w", path, err)
+	}
+	if last.Valid {
+		st.LastSuccess = &last.Time
+	}
+	if err := db.QueryRowContext(ctx, "select count(*) from quarantined_rows").Scan(&st.Quarantined); err != nil {
+		return st, fmt.Errorf("read %s: %w", path, err)
+	}
 	rows, err := db.QueryContext(ctx, `select run_id, status, cast(as_of as varchar), started_at, ended_at,
 			epoch(ended_at) - epoch(started_at), rows, coalesce(step, ''), coalesce(error, ''), coalesce(pid, 0)
 		from runs order by started_at desc, run_id desc limit ?`, n)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +87,7 @@ func writeReport(ctx context.Context, cfg *config.Config, month time.Time, parti
 			fmt.Fprintf(stdout, "no PDF: %v\n", err)
 		}
 	}
-	if send && !contains(opt.Formats, "pdf") {
+	if send && !slices.Contains(opt.Formats, "pdf") {
 		return nil, fmt.Errorf("%w: mailing the report needs its PDF, and so Chromium", report.ErrNoChromium)
 	}
 	files, err := report.Generate(ctx, opt)
@@ -94,7 +95,7 @@ func writeReport(ctx context.Context, cfg *config.Config, month time.Time, parti
 		return files, err
 	}
 	e := cfg.Report.Email
-	if !contains(langs, e.Language) {
+	if !slices.Contains(langs, e.Language) {
 		return files, fmt.Errorf("report.email.language %s is not among the languages written (%s)", e.Language, strings.Join(langs, ", "))
 	}
 	pdf := report.Path(opt.Dir, month, e.Language, "pdf")
@@ -103,13 +104,4 @@ func writeReport(ctx context.Context, cfg *config.Config, month time.Time, parti
 	}
 	fmt.Fprintf(stdout, "sent %s to %s\n", pdf, strings.Join(e.To, ", "))
 	return files, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,13 +2,11 @@ package schedule
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -143,7 +141,7 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if st, err := readRecords(cfg.WarehouseDir()); err == nil {
+	if st, err := jobs.ReadStatus(ctx, cfg.WarehouseDir(), 1); err == nil {
 		d.Metrics.state(st)
 	}
 	c.Start()
@@ -204,13 +202,18 @@ func (d *Daemon) listen() (*http.Server, error) {
 // catchUp runs, by the configured policy, what the schedule fired while
 // the daemon was down: the firings since each job's last success.
 func (d *Daemon) catchUp(ctx context.Context, schedules map[string]WallClock) {
-	st, err := readRecords(d.Config.WarehouseDir())
+	st, err := jobs.ReadStatus(ctx, d.Config.WarehouseDir(), 1)
 	if err != nil {
 		d.Log.Warn().Err(err).Msg("catch-up: no run records to compare the schedule with; nothing to catch up")
 		return
 	}
 	for _, job := range d.Config.Schedule.Jobs {
-		last := st.lastSuccess[job.Run]
+		// every successful nightly run counts, whoever started it; the
+		// monthly job has no success to compare with before it ran once
+		var last time.Time
+		if job.Run == "nightly" && st.LastSuccess != nil {
+			last = *st.LastSuccess
+		}
 		runs, why := CatchUp(d.Config.Schedule.CatchUp, Missed(schedules[job.Name], last, d.now()))
 		ev := d.Log.Info().Str("job", job.Name).Int("runs", len(runs))
 		if !last.IsZero() {
@@ -245,7 +248,7 @@ func (d *Daemon) Fire(ctx context.Context, job config.ScheduledJob, at time.Time
 	res, err := d.run(ctx, job, at, r, log)
 	ended := time.Now()
 	d.Metrics.observe(job.Name, res, err, r.Counts(), ended)
-	if st, rerr := readRecords(d.Config.WarehouseDir()); rerr == nil {
+	if st, rerr := jobs.ReadStatus(ctx, d.Config.WarehouseDir(), 1); rerr == nil {
 		d.Metrics.state(st)
 	}
 	if err != nil {
@@ -297,50 +300,4 @@ func recordPanic(ctx context.Context, cfg *config.Config, job string, cause erro
 		return err
 	}
 	return w.MirrorState(ctx)
-}
-
-// records is what the daemon reads from the run records.
-type records struct {
-	lastSuccess map[string]time.Time // by job kind (nightly, monthly-report)
-	landed      map[string]time.Time // by source
-	quarantined int64
-}
-
-// readRecords reads the state file, which is readable while a run goes on.
-func readRecords(dir string) (records, error) {
-	st := records{lastSuccess: map[string]time.Time{}, landed: map[string]time.Time{}}
-	path := filepath.Join(dir, workdb.StateFile)
-	if _, err := os.Stat(path); err != nil {
-		return st, err
-	}
-	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
-	if err != nil {
-		return st, err
-	}
-	defer db.Close()
-	// every successful nightly run counts, whoever started it
-	var last sql.NullTime
-	if err := db.QueryRow("select max(started_at) from runs where status = 'success'").Scan(&last); err != nil {
-		return st, err
-	}
-	if last.Valid {
-		st.lastSuccess["nightly"] = last.Time
-	}
-	rows, err := db.Query("select source, max(loaded_at) from batches where loaded_at is not null group by source")
-	if err != nil {
-		return st, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var src string
-		var t time.Time
-		if err := rows.Scan(&src, &t); err != nil {
-			return st, err
-		}
-		st.landed[src] = t
-	}
-	if err := db.QueryRow("select count(*) from quarantined_rows").Scan(&st.quarantined); err != nil {
-		return st, err
-	}
-	return st, rows.Err()
 }

@@ -87,9 +87,9 @@ func (m *Metrics) observe(job string, res *jobs.Result, err error, retries map[s
 
 // state sets what the run records say: each source's last landing and the
 // rows quarantined now.
-func (m *Metrics) state(st records) {
-	for src, t := range st.landed {
-		m.landed.WithLabelValues(src).Set(float64(t.Unix()))
+func (m *Metrics) state(st jobs.Status) {
+	for _, s := range st.Sources {
+		m.landed.WithLabelValues(s.Source).Set(float64(s.LastLoadedAt.Unix()))
 	}
-	m.quarantined.Set(float64(st.quarantined))
+	m.quarantined.Set(float64(st.Quarantined))
 }
