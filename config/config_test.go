@@ -95,6 +95,8 @@ func TestParseErrors(t *testing.T) {
 			"publish.duckdb.keep: replaced by publish.keep, which keeps whole publications (the DuckDB file, Parquet and the dictionary together)"},
 		{"a cron expression with six fields", minimal + "schedule: {jobs: [{name: nightly, cron: \"0 0 2 * * *\"}]}\n",
 			`schedule.jobs[0].cron: "0 0 2 * * *": expected exactly 5 fields, found 6: [0 0 2 * * *]`},
+		{"a cron expression with its own time zone", minimal + "schedule: {jobs: [{name: nightly, cron: \"CRON_TZ=UTC 0 2 * * *\"}]}\n",
+			`schedule.jobs[0].cron: "CRON_TZ=UTC 0 2 * * *": jobs run in warehouse.time_zone; leave out the time zone`},
 		{"a job that is none", minimal + "schedule: {jobs: [{name: weekly, cron: \"@weekly\"}]}\n",
 			`schedule.jobs[0].run: "weekly" is no job; known: [nightly monthly-report]`},
 		{"an unknown catch-up policy", minimal + "schedule: {catch_up: everything}\n",

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -98,14 +100,17 @@ func (s *Schedule) validate(bad func(string, ...any)) {
 			bad("%s.name: %q is used twice", where, j.Name)
 		}
 		names[j.Name] = true
-		if _, err := CronParser().Parse(j.Cron); err != nil {
+		if strings.HasPrefix(j.Cron, "CRON_TZ=") || strings.HasPrefix(j.Cron, "TZ=") {
+			// a zone of its own would bypass the wall-clock handling of daylight saving
+			bad("%s.cron: %q: jobs run in warehouse.time_zone; leave out the time zone", where, j.Cron)
+		} else if _, err := CronParser().Parse(j.Cron); err != nil {
 			bad("%s.cron: %q: %v", where, j.Cron, err)
 		}
-		if !contains(JobKinds, j.Run) {
+		if !slices.Contains(JobKinds, j.Run) {
 			bad("%s.run: %q is no job; known: %v", where, j.Run, JobKinds)
 		}
 	}
-	if !contains(CatchUpPolicies, s.CatchUp) {
+	if !slices.Contains(CatchUpPolicies, s.CatchUp) {
 		bad("schedule.catch_up: %q; known: %v", s.CatchUp, CatchUpPolicies)
 	}
 	if s.GracePeriod < 0 {
@@ -116,13 +121,4 @@ func (s *Schedule) validate(bad func(string, ...any)) {
 			bad("schedule.listen: %q is no host:port (or off): %v", s.Listen, err)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }

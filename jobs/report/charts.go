@@ -226,8 +226,8 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 	var units []string
 	var cost, revenue plotter.Values
 	for _, u := range d.Units {
-		if u.CostGrowth == nil && u.RevenueGrowth == nil {
-			continue
+		if u.CostGrowth == nil || u.RevenueGrowth == nil {
+			continue // a growth not known yet is no 0 %: the table shows it as –
 		}
 		units = append(units, u.Name)
 		cost = append(cost, val(u.CostGrowth)*100)

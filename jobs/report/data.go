@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"leadmart/jobs"
 	"leadmart/publish"
-	"leadmart/workdb"
 )
 
 // ErrNoData: the publication holds no figures for the month asked.
@@ -143,7 +143,9 @@ func Load(ctx context.Context, dir string, month time.Time, partial bool) (*Data
 			return nil, err
 		}
 	}
-	loadQuality(ctx, db, d, dir)
+	if err := loadQuality(ctx, db, d, dir); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -277,26 +279,36 @@ func loadAtRisk(ctx context.Context, db *sql.DB, d *Data, month time.Time) error
 
 // loadQuality reads the publication's data-quality warnings: quarantined
 // rows and stale sources from kpi_data_quality, and the checks that
-// warned in its run from the run records (state.duckdb), when readable.
-func loadQuality(ctx context.Context, db *sql.DB, d *Data, dir string) {
+// warned in its run from the run records (state.duckdb).
+func loadQuality(ctx context.Context, db *sql.DB, d *Data, dir string) error {
 	d.StaleDays = 7
-	_ = db.QueryRowContext(ctx, "select coalesce(sum(quarantined_rows), 0) from mart.kpi_data_quality").Scan(&d.Quarantined)
-	rows, err := db.QueryContext(ctx, "select system || '.' || entity from mart.kpi_data_quality where freshness_days > ? order by 1", d.StaleDays)
-	if err == nil {
-		for rows.Next() {
-			var s string
-			if rows.Scan(&s) == nil {
-				d.Stale = append(d.Stale, s)
-			}
-		}
-		rows.Close()
+	if err := db.QueryRowContext(ctx, "select coalesce(sum(quarantined_rows), 0) from mart.kpi_data_quality").Scan(&d.Quarantined); err != nil {
+		return fmt.Errorf("read kpi_data_quality: %w", err)
 	}
-	state, err := sql.Open("duckdb", filepath.Join(dir, workdb.StateFile)+"?access_mode=read_only")
+	rows, err := db.QueryContext(ctx, "select system || '.' || entity from mart.kpi_data_quality where freshness_days > ? order by 1", d.StaleDays)
 	if err != nil {
-		return
+		return fmt.Errorf("read kpi_data_quality: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		d.Stale = append(d.Stale, s)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	state, path, err := jobs.OpenState(dir)
+	if err != nil {
+		return err
 	}
 	defer state.Close()
-	_ = state.QueryRowContext(ctx, "select count(*) from check_results where run_id = ? and status = 'warn'", d.RunID).Scan(&d.WarnChecks)
+	if err := state.QueryRowContext(ctx, "select count(*) from check_results where run_id = ? and status = 'warn'", d.RunID).Scan(&d.WarnChecks); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
 }
 
 // LastComplete is the last month that had ended by the publication's as_of.

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,10 +64,10 @@ func Generate(ctx context.Context, opt Options) ([]string, error) {
 		if err := writeFile(htmlPath, html); err != nil {
 			return written, err
 		}
-		if contains(opt.Formats, "html") {
+		if slices.Contains(opt.Formats, "html") {
 			written = append(written, htmlPath)
 		}
-		if contains(opt.Formats, "pdf") {
+		if slices.Contains(opt.Formats, "pdf") {
 			chrome := opt.Chromium
 			if chrome == nil {
 				if chrome, err = FindChromium(); err != nil {
@@ -79,20 +80,11 @@ func Generate(ctx context.Context, opt Options) ([]string, error) {
 			}
 			written = append(written, pdf)
 		}
-		if !contains(opt.Formats, "html") {
+		if !slices.Contains(opt.Formats, "html") {
 			os.Remove(htmlPath) // only asked for to print the PDF
 		}
 	}
 	return written, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // writeFile writes through a temporary file: a report is whole or absent.
@@ -114,6 +106,8 @@ type view struct {
 	PrevName, LastYearName     string
 	Partial                    bool
 	Outgrowing                 string
+	HasEfficiency              bool // any business unit has a sales cost ratio for the month
+	HasMaturity                bool // any business unit has a maturity assessment
 	AQIReading, WinRateReading string
 	Charts                     map[string]template.HTML
 	Definitions                []string
@@ -194,6 +188,8 @@ func Render(d *Data, c *catalog, month time.Time) ([]byte, error) {
 		if u.CostOutgrowing {
 			outgrowing = append(outgrowing, u.Name)
 		}
+		v.HasEfficiency = v.HasEfficiency || u.CostRatio != nil
+		v.HasMaturity = v.HasMaturity || u.MaturityIndex != nil
 		if u.FinancialYear > 0 {
 			v.FinancialYear = fmt.Sprint(u.FinancialYear)
 		}

@@ -296,3 +296,20 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 }
+
+// An export without ERP data has no sales efficiency: the report says so,
+// and does not claim that no business unit's cost outgrew its revenue.
+func TestNoSalesCostData(t *testing.T) {
+	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
+	whtest.MustRun(t, dir, "2026-03-31")
+	files, err := report.Generate(context.Background(), report.Options{Dir: filepath.Join(dir, "warehouse"), Month: month("2026-02"),
+		Langs: []string{"en"}, Formats: []string{"html"}, Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(files[0])
+	if !bytes.Contains(page, []byte(`id="no-efficiency">No business unit has sales cost and revenue for February 2026`)) ||
+		bytes.Contains(page, []byte("In no business unit")) || bytes.Contains(page, []byte(`id="units"`)) {
+		t.Error("without sales cost the report must say so, with no efficiency table and no all-clear")
+	}
+}
