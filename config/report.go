@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net/mail"
 )
 
@@ -81,6 +80,6 @@ func (r *Report) validate(bad func(string, ...any)) {
 		bad("report.email.language: %q; known: de, en", e.Language)
 	}
 	if e.Port < 1 || e.Port > 65535 {
-		bad("report.email.port: %s", fmt.Sprint(e.Port))
+		bad("report.email.port: want 1 to 65535, got %d", e.Port)
 	}
 }
