@@ -104,6 +104,7 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 		}
 	}()
 	var failed []string
+	var records [][]any
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {
 			if s, ok := severity[c.model+"."+c.name]; ok {
@@ -130,11 +131,12 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 					failed = append(failed, msg)
 				}
 			}
-			if err := w.Exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.model, c.name, status, r.FailingRows, r.Detail); err != nil {
-				return out, err
-			}
+			records = append(records, []any{runID, c.model, c.name, status, r.FailingRows, r.Detail})
 			out = append(out, r)
 		}
+	}
+	if err := w.Insert(ctx, "ops.check_results", records); err != nil {
+		return out, err
 	}
 	if undocumented, err := undocumentedColumns(ctx, w, cat); err != nil {
 		return out, err

@@ -20,8 +20,7 @@ import (
 // and models exactly like the same CRM's CSV export; the next run extracts
 // only the rows at or past the watermark.
 func TestSQLAndRESTSourcesLikeFiles(t *testing.T) {
-	files := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, files, asOf)
+	files, _ := built.Copy(t, "../testdata/crm_en", asOf)
 
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	crm := filepath.Join(dir, "crm.duckdb")

@@ -22,8 +22,7 @@ func TestOldExportAsOfData(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.asOf, func(t *testing.T) {
 			t.Parallel()
-			dir := whtest.CopyFixture(t, "../testdata/mql_closed_deals")
-			res := whtest.MustRun(t, dir, c.asOf)
+			dir, res := built.Copy(t, "../testdata/mql_closed_deals", c.asOf)
 			if got := res.AsOf.Format(time.DateOnly); got != c.wantAsOf {
 				t.Errorf("as of: got %s, want %s", got, c.wantAsOf)
 			}

@@ -31,8 +31,7 @@ func TestKilledRunIsCleanedUp(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.at, func(t *testing.T) {
 			t.Parallel()
-			dir := whtest.CopyFixture(t, "../testdata/crm_en")
-			whtest.MustRun(t, dir, asOf)
+			dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
 			killed := killAt(t, dir, c.at)
 
@@ -100,8 +99,7 @@ func killAt(t *testing.T, dir, at string) string {
 // file, written after each step, shows the run in progress.
 func TestStateReadableDuringARun(t *testing.T) {
 	t.Parallel()
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	first := whtest.MustRun(t, dir, asOf)
+	dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 	stop := holdAt(t, dir, "duckdb-table:fct_lead")
 	defer stop()
 	state := filepath.Join(dir, "warehouse", workdb.StateFile)

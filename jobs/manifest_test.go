@@ -17,8 +17,7 @@ import (
 // included: a reader of one file gets the month.
 func TestParquetFilesMatchTheManifest(t *testing.T) {
 	t.Parallel()
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, dir, asOf)
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	root := filepath.Join(dir, "warehouse", publish.ParquetLink)
 	b, err := os.ReadFile(filepath.Join(root, "_manifest.json"))
 	must(t, err)

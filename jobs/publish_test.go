@@ -91,8 +91,7 @@ func startReader(t *testing.T, path string) (ask func() string, stop func()) {
 // version, and a new reader sees the new run.
 func TestReaderHeldOpen(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	first := whtest.MustRun(t, dir, asOf)
+	dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 	ask, stop := startReader(t, whtest.Published(dir))
 	defer stop()
 	if got, want := ask(), first.RunID+" 15 15"; got != want {
@@ -141,8 +140,7 @@ func TestCrashDuringPublication(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch", "between-switches"} {
 		t.Run(at, func(t *testing.T) {
-			dir := whtest.CopyFixture(t, "../testdata/crm_en")
-			first := whtest.MustRun(t, dir, asOf)
+			dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 			before, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)
 			appendTo(t, filepath.Join(dir, "leads.csv"), "L17,2026-03-30 09:00:00,web_form,,Rho GmbH,food,10,,New,R1,,,,2026-03-30 09:00:00\n")
@@ -205,8 +203,7 @@ func fileRuns(t *testing.T, dir string) string {
 // the previous one stays live.
 func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, dir, asOf)
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	link := filepath.Join(dir, "warehouse", publish.CurrentLink)
 	before, err := os.Readlink(link)
 	must(t, err)
@@ -240,8 +237,7 @@ func TestFailedPublicationLeavesNoVersion(t *testing.T) {
 // The data dictionary of every publication covers every published column.
 func TestDictionaryCoversEveryColumn(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, dir, asOf)
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	doc, err := os.ReadFile(filepath.Join(dir, "warehouse", publish.DocsDir, "docs.md"))
 	must(t, err)
 	html, err := os.ReadFile(filepath.Join(dir, "warehouse", publish.DocsDir, "index.html"))

@@ -44,8 +44,7 @@ func writeTo(path string) string {
 // what a BI tool's user is to the warehouse.
 func TestPublicationIsReadOnly(t *testing.T) {
 	t.Parallel()
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, dir, asOf)
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	whtest.MustRun(t, dir, asOf)
 	wh := filepath.Join(dir, "warehouse")
 	published := whtest.Published(dir)

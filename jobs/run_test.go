@@ -21,10 +21,8 @@ const asOf = "2026-03-31"
 // dd.mm.yyyy, Latin-1) loads through configuration alone into the same fct_lead.
 func TestMappingNotCode(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	en := whtest.CopyFixture(t, "../testdata/crm_en")
-	de := whtest.CopyFixture(t, "../testdata/crm_de")
-	whtest.MustRun(t, en, asOf)
-	whtest.MustRun(t, de, asOf)
+	en, _ := built.Copy(t, "../testdata/crm_en", asOf)
+	de, _ := built.Copy(t, "../testdata/crm_de", asOf)
 	q := "select * from mart.fct_lead order by lead_id"
 	got, want := whtest.Query(t, whtest.Published(de), q), whtest.Query(t, whtest.Published(en), q)
 	if len(want) != 16 {
@@ -38,8 +36,7 @@ func TestMappingNotCode(t *testing.T) {
 // Two runs over the same extracts give identical mart tables and land nothing twice.
 func TestIdempotentRuns(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	first := whtest.MustRun(t, dir, asOf)
+	dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 	sums1 := tableChecksums(t, whtest.Published(dir))
 	second := whtest.MustRun(t, dir, asOf)
 	sums2 := tableChecksums(t, whtest.Published(dir))
@@ -110,8 +107,7 @@ func TestBadInputKeepsPublication(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := whtest.CopyFixture(t, "../testdata/crm_en")
-			whtest.MustRun(t, dir, asOf)
+			dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 			before, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)
 			tc.break_(t, dir)
@@ -169,8 +165,7 @@ func appendTo(t *testing.T, path, text string) {
 // A second run on a warehouse that a run holds fails at once with ErrLocked.
 func TestConcurrentRunIsLocked(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	dir := whtest.CopyFixture(t, "../testdata/crm_en")
-	whtest.MustRun(t, dir, asOf)
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
 	must(t, err)
 	w, err := workdb.Open(t.Context(), cfg)

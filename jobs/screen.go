@@ -157,6 +157,7 @@ func Screen(ctx context.Context, w *workdb.Warehouse, rules []rowRule, runID str
 	}
 	var out []CheckResult
 	var failed []string
+	var records [][]any
 	for _, r := range rules {
 		if r.needs != "" {
 			var any bool
@@ -204,10 +205,11 @@ func Screen(ctx context.Context, w *workdb.Warehouse, rules []rowRule, runID str
 				failed = append(failed, fmt.Sprintf("%s %s: %d %s", c.Model, c.Name, n, c.Detail))
 			}
 		}
-		if err := w.Exec(ctx, "insert into ops.check_results values (?, ?, ?, ?, ?, ?)", runID, c.Model, c.Name, status, n, c.Detail); err != nil {
-			return out, err
-		}
+		records = append(records, []any{runID, c.Model, c.Name, status, n, c.Detail})
 		out = append(out, c)
+	}
+	if err := w.Insert(ctx, "ops.check_results", records); err != nil {
+		return out, err
 	}
 	if len(failed) > 0 {
 		return out, fmt.Errorf("%w:\n  %s", ErrChecksFailed, strings.Join(failed, "\n  "))

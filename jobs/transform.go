@@ -90,8 +90,15 @@ func Prepare(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, sqlFS
 // catalog: the publication file being built), the published models are
 // created there as mart.<name>, each with a view of its own name in the
 // work database, so that publication copies nothing.
-func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID, build string, hook publish.Hook, log zerolog.Logger) ([]ModelResult, error) {
-	var out []ModelResult
+func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID, build string, hook publish.Hook, log zerolog.Logger) (out []ModelResult, err error) {
+	// The builds are recorded together when transform ends, failed or not:
+	// one statement instead of a commit per model.
+	var records [][]any
+	defer func() {
+		if rerr := w.Insert(context.WithoutCancel(ctx), "ops.model_runs", records); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	for _, m := range cat.Models {
 		start := time.Now()
 		target := m.Qualified()
@@ -116,10 +123,7 @@ func Transform(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, ru
 		if err != nil {
 			status, msg = "failed", err.Error()
 		}
-		if rerr := w.Exec(ctx, "insert into ops.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			runID, m.Qualified(), m.Layer, start.UTC(), time.Now().UTC(), d.Milliseconds(), rows, status, nullable(msg)); rerr != nil && err == nil {
-			err = rerr
-		}
+		records = append(records, []any{runID, m.Qualified(), m.Layer, start.UTC(), time.Now().UTC(), d.Milliseconds(), rows, status, nullable(msg)})
 		if err != nil {
 			return out, fmt.Errorf("model %s (sql/%s): %w", m.Qualified(), m.Path, err)
 		}

@@ -424,3 +424,29 @@ func (w *Warehouse) Transaction(ctx context.Context, fn func() error) error {
 	}
 	return w.Exec(ctx, "commit")
 }
+
+// Insert appends rows to table in as few statements as it can: each
+// statement is prepared once in DuckDB, so a check's result or a model's
+// record costs no statement of its own (426 single-row inserts took a
+// third of a second of a small run).
+func (w *Warehouse) Insert(ctx context.Context, table string, rows [][]any) error {
+	const perStatement = 500
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		var b strings.Builder
+		b.WriteString("insert into " + table + " values ")
+		args := make([]any, 0, n*len(rows[0]))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")")
+			args = append(args, r...)
+		}
+		if err := w.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}

@@ -27,33 +27,11 @@ import (
 )
 
 // CopyFixture copies the fixture folder (or a warehouse folder) into a
-// fresh temp folder and returns it; symlinks stay symlinks.
+// fresh temp folder and returns it (see copyTree).
 func CopyFixture(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.Type()&os.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, to)
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
+	if err := copyTree(src, dst, false); err != nil {
 		t.Fatalf("copy fixture %s: %v", src, err)
 	}
 	return dst

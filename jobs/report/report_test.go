@@ -24,8 +24,7 @@ import (
 // last complete month, March is partial.
 func published(t *testing.T) string {
 	t.Helper()
-	dir := whtest.CopyFixture(t, "../../testdata/kpis")
-	whtest.MustRun(t, dir, "2026-03-15")
+	dir, _ := built.Copy(t, "../../testdata/kpis", "2026-03-15")
 	return dir
 }
 
