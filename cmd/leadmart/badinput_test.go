@@ -12,17 +12,15 @@ import (
 	"leadmart/internal/whtest"
 )
 
-// goodWarehouse runs the crm_en fixture once and returns the folder, to
-// be copied by each case: a published warehouse that a bad input meets.
+// goodWarehouse is a copy of the crm_en fixture published once as of
+// 31 March 2026 (the package's tests share that run).
 func goodWarehouse(t *testing.T) string {
 	t.Helper()
-	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"run", "--config", filepath.Join(dir, "leadmart.yaml"), "--as-of", "2026-03-31"}, &out, &errb); code != exitOK {
-		t.Fatalf("first run: exit %d\n%s", code, errb.String())
-	}
+	dir, _ := built.Copy(t, goodFixture, goodAsOf)
 	return dir
 }
+
+const goodFixture, goodAsOf = "../../testdata/crm_en", "2026-03-31"
 
 // published is what a failed run must leave byte for byte: the DuckDB file
 // BI tools open and the Parquet manifest.
@@ -65,7 +63,10 @@ func appendLine(line string) func(string) string { return func(s string) string 
 // and the exact message (file, physical line, column), and leaves the
 // publication byte-identical; or goes on, and records what it set aside.
 func TestBadInputs(t *testing.T) {
+	t.Parallel()
 	good := goodWarehouse(t)
+	// the first run's records name the folder it ran in
+	origin := built.Origin(t, goodFixture, goodAsOf)
 	const leads = "leads.csv"
 	cases := []struct {
 		name   string
@@ -209,7 +210,7 @@ func TestBadInputs(t *testing.T) {
 			}
 			if c.code != exitOK {
 				msg := lastMessage(errb.String())
-				want := strings.NewReplacer("{dir}", dir, "{good}", good).Replace(c.msg)
+				want := strings.NewReplacer("{dir}", dir, "{good}", origin).Replace(c.msg)
 				if !strings.HasPrefix(msg, want) {
 					t.Errorf("message:\n got %s\nwant %s", msg, want)
 				}
@@ -219,7 +220,7 @@ func TestBadInputs(t *testing.T) {
 				return
 			}
 			if line, ok := strings.CutPrefix(c.query, "stdout:"); ok {
-				if want := strings.NewReplacer("{dir}", dir, "{good}", good).Replace(line); !strings.Contains(out.String(), want+"\n") {
+				if want := strings.NewReplacer("{dir}", dir, "{good}", origin).Replace(line); !strings.Contains(out.String(), want+"\n") {
 					t.Errorf("the summary lacks %q:\n%s", want, out.String())
 				}
 				return

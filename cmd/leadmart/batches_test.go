@@ -19,7 +19,8 @@ import (
 // file lands as usual, and a restored batch is back, as the older version
 // of the rows the corrected file holds too.
 func TestDropBadBatchThenCorrectedFile(t *testing.T) {
-	dir := whtest.CopyFixture(t, goodWarehouse(t))
+	t.Parallel()
+	dir := goodWarehouse(t)
 	cfg := filepath.Join(dir, "leadmart.yaml")
 	work := filepath.Join(dir, "warehouse", "work.duckdb")
 	leadmart := func(want int, args ...string) string {
@@ -85,7 +86,8 @@ func TestDropBadBatchThenCorrectedFile(t *testing.T) {
 // refused with exit 4 (the run would publish over it); afterwards it
 // switches back and is recorded in ops.publication_events.
 func TestRollbackTakesTheLock(t *testing.T) {
-	dir := whtest.CopyFixture(t, goodWarehouse(t))
+	t.Parallel()
+	dir := goodWarehouse(t)
 	cfgPath := filepath.Join(dir, "leadmart.yaml")
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"run", "--config", cfgPath, "--as-of", "2026-03-31"}, &out, &errb); code != exitOK {

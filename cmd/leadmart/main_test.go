@@ -13,6 +13,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	cfg := filepath.Join(dir, "leadmart.yaml")
 	cases := []struct {

@@ -14,6 +14,7 @@ import (
 // dates as dates, timestamps without a zone, decimals digit for digit and
 // never in scientific notation, NULL, text that needs quoting.
 func TestQueryFormats(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "q.duckdb")
 	conn, err := sql.Open("duckdb", db)
 	if err != nil {

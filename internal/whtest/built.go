@@ -41,6 +41,25 @@ type builtRun struct {
 // everyone's: no test writes to it, each gets its own copy.
 func (b *Built) Copy(t testing.TB, fixture, asOf string) (string, *jobs.Result) {
 	t.Helper()
+	r := b.run(t, fixture, asOf)
+	dst := t.TempDir()
+	if err := copyTree(r.dir, dst, true); err != nil {
+		t.Fatalf("copy the built %s: %v", fixture, err)
+	}
+	res := *r.res
+	return dst, &res
+}
+
+// Origin is the folder the shared run of fixture ran in. Paths the run
+// recorded (a batch's file, in a message about the previous batch) name
+// it, not the copy.
+func (b *Built) Origin(t testing.TB, fixture, asOf string) string {
+	t.Helper()
+	return b.run(t, fixture, asOf).dir
+}
+
+func (b *Built) run(t testing.TB, fixture, asOf string) *builtRun {
+	t.Helper()
 	abs, err := filepath.Abs(fixture)
 	if err != nil {
 		t.Fatal(err)
@@ -60,12 +79,7 @@ func (b *Built) Copy(t testing.TB, fixture, asOf string) (string, *jobs.Result) 
 	if r.err != nil {
 		t.Fatalf("run %s as of %s (shared by the package's tests): %v", fixture, asOf, r.err)
 	}
-	dst := t.TempDir()
-	if err := copyTree(r.dir, dst, true); err != nil {
-		t.Fatalf("copy the built %s: %v", fixture, err)
-	}
-	res := *r.res
-	return dst, &res
+	return r
 }
 
 func (b *Built) build(fixture, asOf string) (string, *jobs.Result, error) {

@@ -144,6 +144,7 @@ func cells(t *testing.T, page []byte) map[string]map[string]string {
 // Every headline number is the mart's value for the month, the month
 // before and the same month a year before, in the language's locale.
 func TestHeadlinesEqualTheMarts(t *testing.T) {
+	t.Parallel()
 	dir := published(t)
 	wh := filepath.Join(dir, "warehouse")
 	files, err := report.Generate(context.Background(), report.Options{Dir: wh, Month: month("2026-02"), Langs: []string{"de", "en"},
@@ -211,6 +212,7 @@ func TestHeadlinesEqualTheMarts(t *testing.T) {
 // A month without data is a clear message; a month not complete is
 // refused unless partial, and a partial report says so first.
 func TestMonthWithoutDataOrNotComplete(t *testing.T) {
+	t.Parallel()
 	dir := published(t)
 	wh := filepath.Join(dir, "warehouse")
 	opt := report.Options{Dir: wh, Langs: []string{"en"}, Formats: []string{"html"}, Currency: "EUR"}
@@ -244,6 +246,7 @@ func TestMonthWithoutDataOrNotComplete(t *testing.T) {
 // first two pages (pdftoppm), kept in the test's folder for a look (or in
 // $LEADMART_KEEP_SHOTS).
 func TestReportInChromium(t *testing.T) {
+	t.Parallel()
 	chrome, err := report.FindChromium()
 	if err != nil {
 		t.Skip("SKIPPING: no Chromium on this machine (apt-get install chromium); CI installs it")
@@ -299,6 +302,7 @@ func TestReportInChromium(t *testing.T) {
 // An export without ERP data has no sales efficiency: the report says so,
 // and does not claim that no business unit's cost outgrew its revenue.
 func TestNoSalesCostData(t *testing.T) {
+	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	whtest.MustRun(t, dir, "2026-03-31")
 	files, err := report.Generate(context.Background(), report.Options{Dir: filepath.Join(dir, "warehouse"), Month: month("2026-02"),

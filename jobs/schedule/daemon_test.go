@@ -160,6 +160,7 @@ func value(m *dto.Metric) float64 {
 // run succeeds; the retries show in the log, ops.runs and /metrics. A 400
 // is not retried.
 func TestRetriedSourceShowsEverywhere(t *testing.T) {
+	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	reps, err := os.ReadFile(filepath.Join(dir, "reps.csv"))
 	if err != nil {
@@ -249,6 +250,7 @@ func TestRetriedSourceShowsEverywhere(t *testing.T) {
 // and recorded so, the previous publication is untouched, the daemon
 // stops within its grace period, and the next run succeeds.
 func TestStopDuringARun(t *testing.T) {
+	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	first := whtest.MustRun(t, dir, "2026-03-31")
 	before, err := os.ReadFile(whtest.Published(dir))
