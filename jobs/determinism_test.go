@@ -14,7 +14,6 @@ import (
 
 	"leadmart/config"
 	"leadmart/internal/demo"
-	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
 	"leadmart/publish"
@@ -32,7 +31,7 @@ func TestDeterministicPublication(t *testing.T) {
 	if testing.Short() {
 		t.Skip("LOUD SKIP: two demo runs take half a minute; run without -short")
 	}
-	dsn := pgtest.DSN(t)
+	dsn := pg.DSN(t)
 	env := "LEADMART_TEST_DETERMINISM_DSN"
 	os.Setenv(env, dsn) // a name no other test reads, so parallel tests are unaffected
 	t.Cleanup(func() { os.Unsetenv(env) })

@@ -5,15 +5,22 @@ import (
 	"os"
 	"testing"
 
+	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
 )
 
 // built holds the fixtures this package's tests start from, each run once:
-// a test that needs "crm_en, published once" gets its own copy of it.
-var built whtest.Built
+// a test that needs "crm_en, published once" gets its own copy of it. pg is
+// the PostgreSQL server its tests share, a database each. These are the
+// package's only shared state, on purpose: each saves seconds per test.
+var (
+	built whtest.Built
+	pg    pgtest.Cluster
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pg.Close()
 	if err := built.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "remove the built fixtures:", err)
 	}

@@ -16,7 +16,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"leadmart/config"
-	"leadmart/internal/pgtest"
 	"leadmart/internal/whtest"
 	"leadmart/models"
 	"leadmart/publish"
@@ -28,7 +27,7 @@ import (
 // a missing table or two run_ids at once, and a publication that fails
 // midway leaves the previous one in place.
 func TestPostgresPublication(t *testing.T) {
-	dsn := pgtest.DSN(t)
+	dsn := pg.DSN(t)
 	t.Setenv("LEADMART_TEST_PUBLISH_DSN", dsn)
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	appendTo(t, dir+"/leadmart.yaml", "publish:\n  postgres: {dsn_env: LEADMART_TEST_PUBLISH_DSN, schema: mart, read_role: bi_reader}\n")
@@ -140,7 +139,7 @@ func assertPublished(t *testing.T, db *sql.DB, runID string) {
 // the files on one run and PostgreSQL on the one before; the next run
 // repairs PostgreSQL before it does anything else.
 func TestRollbackEveryTarget(t *testing.T) {
-	dsn := pgtest.DSN(t)
+	dsn := pg.DSN(t)
 	t.Setenv("LEADMART_TEST_PUBLISH_DSN", dsn)
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	appendTo(t, dir+"/leadmart.yaml", "publish:\n  postgres: {dsn_env: LEADMART_TEST_PUBLISH_DSN, schema: mart}\n")

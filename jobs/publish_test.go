@@ -140,6 +140,7 @@ func TestCrashDuringPublication(t *testing.T) {
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch", "between-switches"} {
 		t.Run(at, func(t *testing.T) {
+			t.Parallel()
 			dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 			before, err := os.ReadFile(whtest.Published(dir))
 			must(t, err)

@@ -4,6 +4,7 @@
 package pgtest
 
 import (
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -11,16 +12,77 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
-// DSN returns a connection string to an empty database.
+// DSN returns a connection string to an empty database on a server of
+// the test's own, stopped when the test ends.
 func DSN(t testing.TB) string {
 	t.Helper()
 	if dsn := os.Getenv("LEADMART_TEST_PG_DSN"); dsn != "" {
 		return dsn
 	}
+	dsn, stop := start(t)
+	t.Cleanup(stop)
+	return dsn
+}
+
+// Cluster is one server for a package's tests, started by the first test
+// that asks (initdb and a start take seconds), each test with a database
+// of its own. The package stops it with Close from TestMain.
+type Cluster struct {
+	mu   sync.Mutex
+	dsn  string
+	stop func()
+	n    int
+}
+
+// DSN returns a connection string to a new, empty database of the
+// package's server (see DSN for the skips and LEADMART_TEST_PG_DSN, which
+// is used as it is).
+func (c *Cluster) DSN(t testing.TB) string {
+	t.Helper()
+	if dsn := os.Getenv("LEADMART_TEST_PG_DSN"); dsn != "" {
+		return dsn
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dsn == "" {
+		// started outside any one test's cleanup: it outlives the test that started it
+		c.dsn, c.stop = start(t)
+	}
+	c.n++
+	name := fmt.Sprintf("test_%d", c.n)
+	db, err := sql.Open("pgx", c.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("create database " + name); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	return strings.Replace(c.dsn, "/postgres?", "/"+name+"?", 1)
+}
+
+// Close stops the server, if a test started it.
+func (c *Cluster) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		c.stop()
+		c.stop, c.dsn = nil, ""
+	}
+}
+
+// start initialises and starts a server in a temp folder; stop stops it
+// and removes the folder. It skips the test without server binaries.
+func start(t testing.TB) (dsn string, stop func()) {
+	t.Helper()
 	initdb := findBinary("initdb")
 	if initdb == "" {
 		t.Skip("SKIPPING: no PostgreSQL server binaries (initdb) and no LEADMART_TEST_PG_DSN; " +
@@ -31,7 +93,11 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(base) })
+	defer func() {
+		if stop == nil {
+			os.RemoveAll(base) // skipped or failed before the server started
+		}
+	}()
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +135,12 @@ func DSN(t testing.TB) string {
 	run(initdb, "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync")
 	run(filepath.Join(bin, "pg_ctl"), "-D", data, "-l", filepath.Join(base, "server.log"), "-w", "-t", "60", "-o",
 		fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", port, base), "start")
-	t.Cleanup(func() {
+	stop = func() {
 		full := append(append([]string{}, runAs...), filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop")
 		_ = exec.Command(full[0], full[1:]...).Run()
-	})
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+		os.RemoveAll(base)
+	}
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), stop
 }
 
 func findBinary(name string) string {
