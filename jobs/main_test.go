@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -19,10 +18,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := built.Main(m)
 	pg.Close()
-	if err := built.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "remove the built fixtures:", err)
-	}
 	os.Exit(code)
 }

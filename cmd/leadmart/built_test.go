@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -9,13 +8,8 @@ import (
 )
 
 // built holds the fixtures this package's tests start from, each run once:
-// a test that needs "crm_en, published once" gets its own copy of it.
+// a test that needs "a fixture, published once" gets its own copy of it.
+// It is the package's only shared state, on purpose: it saves a run per test.
 var built whtest.Built
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := built.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "remove the built fixtures:", err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(built.Main(m)) }

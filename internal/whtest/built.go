@@ -2,6 +2,7 @@ package whtest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -117,6 +118,16 @@ func (b *Built) build(fixture, asOf string) (string, *jobs.Result, error) {
 		return "", nil, err
 	}
 	return dir, res, nil
+}
+
+// Main runs the package's tests, then removes the built warehouses: the
+// body of a TestMain is os.Exit(built.Main(m)).
+func (b *Built) Main(m *testing.M) int {
+	code := m.Run()
+	if err := b.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "remove the built fixtures:", err)
+	}
+	return code
 }
 
 // Close removes the built warehouses. The publication's folders are
