@@ -104,7 +104,14 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 		}
 	}()
 	var failed []string
+	// every result, also those before a check that could not run, in one
+	// statement (before the commit above: deferred calls run last first)
 	var records [][]any
+	defer func() {
+		if rerr := w.Insert(context.WithoutCancel(ctx), "ops.check_results", records); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	for _, m := range cat.Models {
 		for _, c := range checksFor(m) {
 			if s, ok := severity[c.model+"."+c.name]; ok {
@@ -134,9 +141,6 @@ func Check(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, runID 
 			records = append(records, []any{runID, c.model, c.name, status, r.FailingRows, r.Detail})
 			out = append(out, r)
 		}
-	}
-	if err := w.Insert(ctx, "ops.check_results", records); err != nil {
-		return out, err
 	}
 	if undocumented, err := undocumentedColumns(ctx, w, cat); err != nil {
 		return out, err

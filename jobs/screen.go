@@ -151,13 +151,18 @@ func nearestOf(k string, known []string) string {
 // file and row (the lineage); quarantined rows go to ops.quarantine, which
 // the screened views the staging models read leave out. A row check of
 // severity error fails the run like a failed model check.
-func Screen(ctx context.Context, w *workdb.Warehouse, rules []rowRule, runID string, log zerolog.Logger) ([]CheckResult, error) {
+func Screen(ctx context.Context, w *workdb.Warehouse, rules []rowRule, runID string, log zerolog.Logger) (out []CheckResult, err error) {
 	if err := w.Exec(ctx, "delete from ops.quarantine"); err != nil {
 		return nil, fmt.Errorf("screen: %w", err)
 	}
-	var out []CheckResult
 	var failed []string
+	// every result, also those before a check that failed to run, in one statement
 	var records [][]any
+	defer func() {
+		if rerr := w.Insert(context.WithoutCancel(ctx), "ops.check_results", records); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	for _, r := range rules {
 		if r.needs != "" {
 			var any bool
@@ -207,9 +212,6 @@ func Screen(ctx context.Context, w *workdb.Warehouse, rules []rowRule, runID str
 		}
 		records = append(records, []any{runID, c.Model, c.Name, status, n, c.Detail})
 		out = append(out, c)
-	}
-	if err := w.Insert(ctx, "ops.check_results", records); err != nil {
-		return out, err
 	}
 	if len(failed) > 0 {
 		return out, fmt.Errorf("%w:\n  %s", ErrChecksFailed, strings.Join(failed, "\n  "))

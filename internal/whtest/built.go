@@ -22,8 +22,8 @@ import (
 // needs it a private copy of the fixture folder with the warehouse that
 // run left: most tests start from "the fixture, published once", and a run
 // costs seconds where a copy costs milliseconds. A test package holds one
-// Built for all its tests (the one state its tests share, on purpose) and
-// calls Close from TestMain.
+// Built for all its tests (the one state its tests share, on purpose), and
+// its TestMain runs the tests through Main, which removes the runs after.
 type Built struct {
 	mu   sync.Mutex
 	root string
