@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -59,8 +58,7 @@ func TestKilledRunIsCleanedUp(t *testing.T) {
 // at, and returns what SIGKILLs it.
 func holdAt(t *testing.T, dir, at string) (stop func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashingRun$")
-	cmd.Env = append(os.Environ(), "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
+	cmd := whtest.HelperCommand("TestHelperCrashingRun", "LEADMART_HELPER_CRASH_DIR="+dir, "LEADMART_HELPER_CRASH_AT="+at)
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
 	must(t, cmd.Start())

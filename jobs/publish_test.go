@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,10 +28,7 @@ import (
 // The helper process: a BI tool that holds the published file open
 // read-only and answers "q" on stdin with what it reads.
 func TestHelperReader(t *testing.T) {
-	path := os.Getenv("LEADMART_HELPER_READER")
-	if path == "" {
-		t.Skip("helper process for TestReaderHeldOpen (not a test on its own)")
-	}
+	path := whtest.HelperArg(t, "LEADMART_HELPER_READER", "TestReaderHeldOpen")
 	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
 	must(t, err)
 	db.SetMaxOpenConns(1)
@@ -57,8 +53,7 @@ func TestHelperReader(t *testing.T) {
 
 func startReader(t *testing.T, path string) (ask func() string, stop func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperReader$", "-test.v=false")
-	cmd.Env = append(os.Environ(), "LEADMART_HELPER_READER="+path)
+	cmd := whtest.HelperCommand("TestHelperReader", "LEADMART_HELPER_READER="+path)
 	stdin, err := cmd.StdinPipe()
 	must(t, err)
 	stdout, err := cmd.StdoutPipe()
@@ -115,10 +110,7 @@ func TestReaderHeldOpen(t *testing.T) {
 // The helper process for TestCrashDuringPublication: a run that announces
 // each publication stage and sleeps at the named one, to be killed there.
 func TestHelperCrashingRun(t *testing.T) {
-	dir := os.Getenv("LEADMART_HELPER_CRASH_DIR")
-	if dir == "" {
-		t.Skip("helper process for TestCrashDuringPublication (not a test on its own)")
-	}
+	dir := whtest.HelperArg(t, "LEADMART_HELPER_CRASH_DIR", "TestCrashDuringPublication")
 	at := os.Getenv("LEADMART_HELPER_CRASH_AT")
 	stop := func(stage string) {
 		if stage == at {

@@ -18,10 +18,7 @@ import (
 // The helper process: a client that opens a file read-write, as the DuckDB
 // CLI does by default, and tries to change it.
 func TestHelperWriter(t *testing.T) {
-	path := os.Getenv("LEADMART_HELPER_WRITER")
-	if path == "" {
-		t.Skip("helper process for TestPublicationIsReadOnly (not a test on its own)")
-	}
+	path := whtest.HelperArg(t, "LEADMART_HELPER_WRITER", "TestPublicationIsReadOnly")
 	fmt.Println(writeTo(path))
 }
 

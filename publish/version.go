@@ -187,12 +187,19 @@ func Live(dir string) string {
 	return filepath.Base(target)
 }
 
-// Kept lists the run ids of the kept versions, newest first.
-func Kept(dir string) ([]string, error) {
+// versionEntries lists the versions folder, sorted by name (oldest run
+// first); none before the first publication.
+func versionEntries(dir string) ([]fs.DirEntry, error) {
 	entries, err := os.ReadDir(filepath.Join(dir, VersionsDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	return entries, err
+}
+
+// Kept lists the run ids of the kept versions, newest first.
+func Kept(dir string) ([]string, error) {
+	entries, err := versionEntries(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -252,10 +259,7 @@ func Verify(dir, runID string) error {
 // versions that never went live (wentLive says which did).
 func Prune(dir string, keep int, wentLive func(runID string) bool) ([]string, error) {
 	live := Live(dir)
-	entries, err := os.ReadDir(filepath.Join(dir, VersionsDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := versionEntries(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -64,8 +64,7 @@ func appendLine(line string) func(string) string { return func(s string) string 
 // publication byte-identical; or goes on, and records what it set aside.
 func TestBadInputs(t *testing.T) {
 	t.Parallel()
-	good := goodWarehouse(t)
-	// the first run's records name the folder it ran in
+	// the first run's records name the folder it ran in, not a copy
 	origin := built.Origin(t, goodFixture, goodAsOf)
 	const leads = "leads.csv"
 	cases := []struct {
@@ -200,7 +199,7 @@ func TestBadInputs(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			dir := whtest.CopyFixture(t, good)
+			dir := goodWarehouse(t)
 			before := published(t, dir)
 			c.break_(t, dir)
 			var out, errb bytes.Buffer

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,10 +19,7 @@ import (
 
 // The helper process: this test binary as the leadmart command.
 func TestHelperCommand(t *testing.T) {
-	args := os.Getenv("LEADMART_HELPER_ARGS")
-	if args == "" {
-		t.Skip("helper process for TestScheduleDaemonProcess (not a test on its own)")
-	}
+	args := whtest.HelperArg(t, "LEADMART_HELPER_ARGS", "TestScheduleDaemonProcess")
 	os.Exit(runWithSignals(strings.Split(args, "\n")))
 }
 
@@ -48,8 +44,7 @@ func TestScheduleDaemonProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCommand$")
-	cmd.Env = append(os.Environ(), "LEADMART_HELPER_ARGS="+strings.Join([]string{"schedule", "--config", cfg}, "\n"))
+	cmd := whtest.HelperCommand("TestHelperCommand", "LEADMART_HELPER_ARGS="+strings.Join([]string{"schedule", "--config", cfg}, "\n"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

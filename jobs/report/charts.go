@@ -77,24 +77,27 @@ func headroom(p *plot.Plot, values ...plotter.Values) {
 	p.Y.Min = min(p.Y.Min, 0)
 }
 
-// barPair draws two series as bars side by side: the first solid, the
-// second white with an outline.
-func barPair(p *plot.Plot, names [2]string, a, b plotter.Values) error {
+// barPair is a chart of two series per category, as bars side by side:
+// the first solid, the second white with an outline.
+func barPair(title, axis string, names [2]string, categories []string, a, b plotter.Values, width vg.Length) (string, error) {
+	p := newPlot(title, "", axis)
 	w := vg.Points(14)
 	first, err := plotter.NewBarChart(a, w)
 	if err != nil {
-		return err
+		return "", err
 	}
 	first.Color, first.LineStyle.Color, first.Offset = ink, ink, -w/2
 	second, err := plotter.NewBarChart(b, w)
 	if err != nil {
-		return err
+		return "", err
 	}
 	second.Color, second.LineStyle.Color, second.LineStyle.Width, second.Offset = paper, ink, vg.Points(1), w/2
 	p.Add(first, second)
 	p.Legend.Add(names[0], first)
 	p.Legend.Add(names[1], second)
-	return nil
+	headroom(p, a, b)
+	p.NominalX(categories...)
+	return svg(p, width, 6*vg.Centimeter)
 }
 
 func val(v *float64) float64 {
@@ -188,13 +191,8 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 		wins = append(wins, val(m.WonShare)*100)
 	}
 	if len(classes) > 0 {
-		mp := newPlot(c.T("chart_mix"), "", c.T("axis_share")+" (%)")
-		if err := barPair(mp, [2]string{c.T("chart_mix_leads"), c.T("chart_mix_wins")}, leads, wins); err != nil {
-			return nil, err
-		}
-		headroom(mp, leads, wins)
-		mp.NominalX(classes...)
-		if out["mix"], err = svg(mp, 12*vg.Centimeter, 6*vg.Centimeter); err != nil {
+		if out["mix"], err = barPair(c.T("chart_mix"), c.T("axis_share")+" (%)", [2]string{c.T("chart_mix_leads"), c.T("chart_mix_wins")},
+			classes, leads, wins, 12*vg.Centimeter); err != nil {
 			return nil, err
 		}
 	}
@@ -234,13 +232,8 @@ func charts(d *Data, c *catalog) (map[string]string, error) {
 		revenue = append(revenue, val(u.RevenueGrowth)*100)
 	}
 	if len(units) > 0 {
-		gp := newPlot(c.T("chart_growth"), "", c.T("axis_growth")+" (%)")
-		if err := barPair(gp, [2]string{c.T("chart_growth_cost"), c.T("chart_growth_revenue")}, cost, revenue); err != nil {
-			return nil, err
-		}
-		headroom(gp, cost, revenue)
-		gp.NominalX(units...)
-		if out["growth"], err = svg(gp, 14*vg.Centimeter, 6*vg.Centimeter); err != nil {
+		if out["growth"], err = barPair(c.T("chart_growth"), c.T("axis_growth")+" (%)", [2]string{c.T("chart_growth_cost"), c.T("chart_growth_revenue")},
+			units, cost, revenue, 14*vg.Centimeter); err != nil {
 			return nil, err
 		}
 	}
