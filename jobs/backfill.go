@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"leadmart/config"
+	"leadmart/internal/retry"
 	"leadmart/models"
 	"leadmart/publish"
 	sqlmodels "leadmart/sql"
@@ -30,6 +30,9 @@ type BackfillOptions struct {
 	// Hook fires "snapshot:<date>" after each snapshot (tests stop there).
 	Hook publish.Hook
 	SQL  fs.FS // nil: the embedded models
+	// Retry retries the sources' transient failures as a run does. Nil:
+	// one from the config's retry settings, logging to Log.
+	Retry *retry.Retrier
 }
 
 // BackfillResult says which dates were written and which were there.
@@ -68,17 +71,20 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 	}
 	defer w.Close()
 	last := opt.Dates[len(opt.Dates)-1]
-	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step, job, retries) values (?, ?, ?, 'running', false, ?, 'land', ?, 0)",
-		res.RunID, last, start.UTC(), os.Getpid(), opt.Job); err != nil {
-		return res, fmt.Errorf("record run: %w", err)
+	if opt.Retry == nil {
+		opt.Retry = NewRetrier(cfg, log)
+	}
+	retriedBefore := retryCount(opt.Retry)
+	if err := recordStart(ctx, w, res.RunID, last, start, opt.Job, "land"); err != nil {
+		return res, err
 	}
 	defer func() {
 		status, msg := StatusOf(err), ""
 		if err != nil {
 			msg = err.Error()
 		}
-		if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, error = ?, step = null where run_id = ?",
-			time.Now().UTC(), status, nullable(msg), res.RunID); rerr != nil && err == nil {
+		if rerr := w.Exec(context.WithoutCancel(ctx), "update ops.runs set ended_at = ?, status = ?, error = ?, step = null, retries = ? where run_id = ?",
+			time.Now().UTC(), status, nullable(msg), retryCount(opt.Retry)-retriedBefore, res.RunID); rerr != nil && err == nil {
 			err = rerr
 		}
 		mirrorState(context.WithoutCancel(ctx), w, log)
@@ -87,7 +93,7 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 	if _, err := cleanup(ctx, w, res.RunID, log); err != nil {
 		return res, err
 	}
-	if _, err := Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now()}, log); err != nil {
+	if _, err := Land(ctx, w, cfg, LandOptions{RunID: res.RunID, LoadedAt: time.Now(), Retry: opt.Retry}, log); err != nil {
 		return res, err
 	}
 	if err := w.AfterLanding(ctx); err != nil {

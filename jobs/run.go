@@ -104,6 +104,31 @@ func flaggedRows(checks []CheckResult) []string {
 	return out
 }
 
+// NewRetrier retries the sources' transient failures (and the daemon's
+// lock waits) as the config's retry settings say, logging each retry to log.
+// Every command that lands uses it: retry.attempts holds for all of them.
+func NewRetrier(cfg *config.Config, log zerolog.Logger) *retry.Retrier {
+	return &retry.Retrier{Policy: retry.Policy{Attempts: cfg.Retry.Attempts, Initial: time.Second, MaxDelay: cfg.Retry.MaxDelay}, Log: log}
+}
+
+// recordStart records a run in ops.runs as running, at its first step.
+func recordStart(ctx context.Context, w *workdb.Warehouse, runID string, asOf, start time.Time, job, step string) error {
+	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step, job, retries) values (?, ?, ?, 'running', false, ?, ?, ?, 0)",
+		runID, asOf, start.UTC(), os.Getpid(), step, job); err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
+
+// retryCount is the number of retries r made, over all sources.
+func retryCount(r *retry.Retrier) int {
+	n := 0
+	for _, c := range r.Counts() {
+		n += c
+	}
+	return n
+}
+
 // DefaultAsOf is yesterday in loc.
 func DefaultAsOf(now time.Time, loc *time.Location) time.Time {
 	y := now.In(loc).AddDate(0, 0, -1)
@@ -163,11 +188,12 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 	}
 	defer w.Close()
 	if opt.Retry == nil {
-		opt.Retry = &retry.Retrier{Policy: retry.Policy{Attempts: cfg.Retry.Attempts, Initial: time.Second, MaxDelay: cfg.Retry.MaxDelay}, Log: log}
+		opt.Retry = NewRetrier(cfg, log)
 	}
-	if err := w.Exec(ctx, "insert into ops.runs (run_id, as_of, started_at, status, published, pid, step, job, retries) values (?, ?, ?, 'running', false, ?, 'start', ?, 0)",
-		res.RunID, opt.AsOf, start.UTC(), os.Getpid(), opt.Job); err != nil {
-		return res, fmt.Errorf("record run: %w", err)
+	// a retrier may serve a job's earlier steps too (the monthly job's snapshot)
+	retriedBefore := retryCount(opt.Retry)
+	if err := recordStart(ctx, w, res.RunID, opt.AsOf, start, opt.Job, "start"); err != nil {
+		return res, err
 	}
 	log.Info().Msg("run started")
 	mirrorState(ctx, w, log)
@@ -179,10 +205,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		msg = err.Error()
 	}
 	res.Retries = opt.Retry.Counts()
-	var retries int
-	for _, n := range res.Retries {
-		retries += n
-	}
+	retries := retryCount(opt.Retry) - retriedBefore
 	var rows int64
 	for _, t := range res.Tables {
 		rows += t.Rows

@@ -71,7 +71,7 @@ func (j JobRunner) monthly(ctx context.Context, job config.ScheduledJob, at time
 	month := time.Date(local.Year(), local.Month()-1, 1, 0, 0, 0, 0, time.UTC)
 	end := month.AddDate(0, 1, -1)
 	err := r.Do(ctx, "lock", func() error {
-		_, err := jobs.Backfill(ctx, j.Config, jobs.BackfillOptions{Dates: []time.Time{end}, Job: job.Name, Log: j.Log})
+		_, err := jobs.Backfill(ctx, j.Config, jobs.BackfillOptions{Dates: []time.Time{end}, Job: job.Name, Log: j.Log, Retry: r})
 		if err != nil && !errors.Is(err, workdb.ErrLocked) {
 			return retry.Permanent(err)
 		}
@@ -243,7 +243,7 @@ func (d *Daemon) Fire(ctx context.Context, job config.ScheduledJob, at time.Time
 	d.wg.Add(1)
 	defer d.wg.Done()
 	log := d.Log.With().Str("job", job.Name).Logger()
-	r := &retry.Retrier{Policy: retry.Policy{Attempts: d.Config.Retry.Attempts, Initial: time.Second, MaxDelay: d.Config.Retry.MaxDelay}, Log: log}
+	r := jobs.NewRetrier(d.Config, log)
 	log.Info().Time("at", at).Msg("job started")
 	res, err := d.run(ctx, job, at, r, log)
 	ended := time.Now()
