@@ -1,16 +1,13 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,46 +73,28 @@ func TestBackfillRetriesSources(t *testing.T) {
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	reps, err := os.ReadFile(filepath.Join(dir, "reps.csv"))
 	must(t, err)
-	var requests, failNext, status atomic.Int64
-	failNext.Store(2)
-	status.Store(http.StatusServiceUnavailable)
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if failNext.Load() != 0 {
-			failNext.Add(-1)
-			http.Error(w, "busy", int(status.Load()))
-			return
-		}
-		w.Write(reps)
-	}))
-	defer api.Close()
-	yaml, err := os.ReadFile(filepath.Join(dir, "leadmart.yaml"))
-	must(t, err)
-	yaml = bytes.Replace(yaml, []byte("{name: crm_reps, system: crm, entity: rep, path: reps.csv}"),
-		[]byte(`{name: crm_reps, system: crm, entity: rep, connector: http-file, http: {url: "`+api.URL+`/reps.csv"}}`), 1)
-	yaml = append(yaml, "retry: {attempts: 4, max_delay: 200ms}\n"...)
-	cfg, err := config.Parse(yaml, dir)
-	must(t, err)
+	api := whtest.ServeFlaky(t, reps)
+	api.Fail(2, http.StatusServiceUnavailable)
+	cfg := whtest.RepsOverHTTP(t, dir, api, "retry: {attempts: 4, max_delay: 200ms}\n")
 	dates := []time.Time{whtest.Date(t, "2026-03-31")}
 	res, err := jobs.Backfill(context.Background(), cfg, jobs.BackfillOptions{Dates: dates, Log: zerolog.New(io.Discard)})
 	if err != nil {
 		t.Fatalf("backfill with a source that answers 503 twice: %v", err)
 	}
-	if len(res.Done) != 1 || requests.Load() != 3 {
-		t.Errorf("%d snapshots after %d requests, want 1 after 3", len(res.Done), requests.Load())
+	if len(res.Done) != 1 || api.Requests() != 3 {
+		t.Errorf("%d snapshots after %d requests, want 1 after 3", len(res.Done), api.Requests())
 	}
 	work := filepath.Join(dir, "warehouse", workdb.WorkFile)
 	whtest.Equal(t, whtest.Query(t, work, "select job, status, retries from ops.runs"), [][]string{{"job", "status", "retries"}, {"backfill", "success", "2"}})
 
 	// a client error: one request, no retry, a failed backfill
-	failNext.Store(1)
-	status.Store(http.StatusBadRequest)
-	requests.Store(0)
+	api.Fail(1, http.StatusBadRequest)
+	before := api.Requests()
 	if _, err := jobs.Backfill(context.Background(), cfg, jobs.BackfillOptions{Dates: dates, Log: zerolog.New(io.Discard)}); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Errorf("backfill after a 400: got %v, want the 400", err)
 	}
-	if requests.Load() != 1 {
-		t.Errorf("%d requests after a 400, want 1", requests.Load())
+	if n := api.Requests() - before; n != 1 {
+		t.Errorf("%d requests after a 400, want 1", n)
 	}
 	whtest.Equal(t, whtest.Query(t, work, "select status, retries from ops.runs order by started_at"),
 		[][]string{{"status", "retries"}, {"success", "2"}, {"failed", "0"}})

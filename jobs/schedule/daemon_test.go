@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,30 +165,9 @@ func TestRetriedSourceShowsEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var requests, failNext, status atomic.Int64
-	failNext.Store(2)
-	status.Store(http.StatusServiceUnavailable)
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if failNext.Load() != 0 {
-			failNext.Add(-1)
-			http.Error(w, "busy", int(status.Load()))
-			return
-		}
-		w.Write(reps)
-	}))
-	defer api.Close()
-	yaml, err := os.ReadFile(filepath.Join(dir, "leadmart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	yaml = bytes.Replace(yaml, []byte("{name: crm_reps, system: crm, entity: rep, path: reps.csv}"),
-		[]byte(`{name: crm_reps, system: crm, entity: rep, connector: http-file, http: {url: "`+api.URL+`/reps.csv"}}`), 1)
-	yaml = append(yaml, "retry: {attempts: 4, max_delay: 200ms}\nschedule: {listen: \"127.0.0.1:0\", catch_up: none}\n"...)
-	cfg, err := config.Parse(yaml, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := whtest.ServeFlaky(t, reps)
+	api.Fail(2, http.StatusServiceUnavailable)
+	cfg := whtest.RepsOverHTTP(t, dir, api, "retry: {attempts: 4, max_delay: 200ms}\nschedule: {listen: \"127.0.0.1:0\", catch_up: none}\n")
 	var logs syncBuffer
 	addr := make(chan string, 1)
 	d := &schedule.Daemon{Config: cfg, Log: zerolog.New(&logs), Started: addr}
@@ -227,11 +205,10 @@ func TestRetriedSourceShowsEverywhere(t *testing.T) {
 	}
 
 	// a 400 is not retried: one request, and the run fails
-	before := requests.Load()
-	failNext.Store(-1)
-	status.Store(http.StatusBadRequest)
+	before := api.Requests()
+	api.Fail(-1, http.StatusBadRequest)
 	d.Fire(ctx, nightly, nightlyAt.Add(24*time.Hour))
-	if n := requests.Load() - before; n != 1 {
+	if n := api.Requests() - before; n != 1 {
 		t.Errorf("a 400 was requested %d times, want once", n)
 	}
 	got := whtest.Query(t, state, "select status, retries, error like '%400 Bad Request%' as bad_request from runs order by started_at desc limit 1")
