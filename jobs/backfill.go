@@ -45,9 +45,10 @@ type BackfillResult struct {
 // marts to their history tables: what each month looked like when it was
 // reported. New extracts land first, as in a run. A date already in the
 // history is skipped, so an interrupted backfill resumes where it
-// stopped; each date's snapshot is one transaction. Every check runs for
-// each date, and a failed one stops the backfill (exit 3). It publishes
-// nothing: the next run publishes the history tables.
+// stopped; each date's snapshot is one transaction. For each date it builds
+// the monthly marts and the models they are built and checked from, and
+// runs those models' checks; a failed one stops the backfill (exit 3). It
+// publishes nothing: the next run publishes the history tables.
 func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res BackfillResult, err error) {
 	start := time.Now()
 	if opt.SQL == nil {
@@ -103,6 +104,16 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 	if err != nil {
 		return res, err
 	}
+	// a snapshot needs the monthly marts and what they are built and
+	// checked from, about half the models: the next run builds the rest
+	var marts []string
+	for _, h := range cat.Histories() {
+		marts = append(marts, h.Meta.HistoryOf)
+	}
+	part, err := cat.Upstream(marts...)
+	if err != nil {
+		return res, err
+	}
 	// the published models are built into an in-memory catalog: a backfill
 	// writes no publication file
 	if err := w.Exec(ctx, "attach ':memory:' as "+publish.BuildCatalog); err != nil {
@@ -125,7 +136,7 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 			continue
 		}
 		t := time.Now()
-		if err := snapshotAsOf(ctx, w, cfg, cat, opt.SQL, res.RunID, d, log); err != nil {
+		if err := snapshotAsOf(ctx, w, cfg, cat, part, opt.SQL, res.RunID, d, log); err != nil {
 			return res, fmt.Errorf("as of %s: %w", d.Format(time.DateOnly), err)
 		}
 		res.Done = append(res.Done, d)
@@ -138,8 +149,9 @@ func Backfill(ctx context.Context, cfg *config.Config, opt BackfillOptions) (res
 	return res, nil
 }
 
-// snapshotAsOf builds and checks every model as of one date, then appends the snapshot.
-func snapshotAsOf(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat *models.Catalog, sqlFS fs.FS, runID string, d time.Time, log zerolog.Logger) error {
+// snapshotAsOf builds and checks the models of part as of one date, then
+// appends the snapshot of cat's history models.
+func snapshotAsOf(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, cat, part *models.Catalog, sqlFS fs.FS, runID string, d time.Time, log zerolog.Logger) error {
 	if err := Prepare(ctx, w, cfg, sqlFS, Params{RunID: runID, AsOf: d}); err != nil {
 		return err
 	}
@@ -147,10 +159,10 @@ func snapshotAsOf(ctx context.Context, w *workdb.Warehouse, cfg *config.Config, 
 	if _, err := Screen(ctx, w, rowRules(cfg), runID, quiet); err != nil {
 		return err
 	}
-	if _, err := Transform(ctx, w, cat, runID, publish.BuildCatalog, nil, quiet); err != nil {
+	if _, err := Transform(ctx, w, part, runID, publish.BuildCatalog, nil, quiet); err != nil {
 		return err
 	}
-	if _, err := Check(ctx, w, cat, runID, cfg.Quality.Severity, quiet); err != nil {
+	if _, err := Check(ctx, w, part, runID, cfg.Quality.Severity, quiet); err != nil {
 		return err
 	}
 	return Snapshot(ctx, w, cat, d, runID)

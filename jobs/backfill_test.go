@@ -49,6 +49,14 @@ func TestBackfillResumes(t *testing.T) {
 	work := filepath.Join(dir, "warehouse", workdb.WorkFile)
 	whtest.Equal(t, whtest.Query(t, work, "select count(distinct as_of) as snapshots, min(as_of) as first, max(as_of) as last from history.snapshots"),
 		[][]string{{"snapshots", "first", "last"}, {"12", "2025-04-30", "2026-03-31"}})
+	// each date builds the four monthly marts and what they read, not a
+	// mart no snapshot needs (5 dates, then 7)
+	whtest.Equal(t, whtest.Query(t, work, `select count(*) // count(distinct model) as dates,
+			count(distinct model) filter (where model in ('mart.kpi_funnel_monthly', 'mart.kpi_sales_efficiency_monthly',
+				'mart.kpi_potential_acquisition_monthly', 'mart.kpi_potential_acquisition_monthly_total')) as monthly,
+			count(*) filter (where model in ('mart.kpi_pipeline_daily', 'mart.kpi_data_quality')) as others
+		from ops.model_runs join ops.runs using (run_id) where job = 'backfill' group by run_id order by min(ops.runs.started_at)`),
+		[][]string{{"dates", "monthly", "others"}, {"5", "4", "0"}, {"7", "4", "0"}})
 	// the fixture's leads start in January 2026: the snapshots before hold no funnel rows
 	whtest.Equal(t, whtest.Query(t, work, "select count(distinct as_of) as with_rows, min(as_of) as first from history.kpi_funnel_monthly"),
 		[][]string{{"with_rows", "first"}, {"3", "2026-01-31"}})

@@ -395,6 +395,65 @@ func (c *Catalog) Histories() []Model {
 	return out
 }
 
+// Upstream is the part of the catalog that building and checking the named
+// models needs, in build order: them, every model they read, and every model
+// their checks read (a reference's table, same_rows_as, the tables a check's
+// SQL names), each with what it needs in turn. Names are qualified or
+// published (mart.fct_lead). A backfill builds only what its snapshots are
+// taken from.
+func (c *Catalog) Upstream(names ...string) (*Catalog, error) {
+	byName := map[string]Model{}
+	for _, m := range c.Models {
+		byName[m.Qualified()] = m
+		byName[m.PublishedName()] = m
+	}
+	need := map[string]bool{}
+	var visit func(m Model)
+	visit = func(m Model) {
+		if need[m.Qualified()] {
+			return
+		}
+		need[m.Qualified()] = true
+		for _, r := range m.reads() {
+			// a check's SQL may name a table no model builds; it fails when it runs
+			if dep, ok := byName[r]; ok {
+				visit(dep)
+			}
+		}
+	}
+	for _, n := range names {
+		m, ok := byName[n]
+		if !ok {
+			return nil, fmt.Errorf("no model %s", n)
+		}
+		visit(m)
+	}
+	part := &Catalog{}
+	for _, m := range c.Models {
+		if need[m.Qualified()] {
+			part.Models = append(part.Models, m)
+		}
+	}
+	return part, nil
+}
+
+// reads lists the models that building m and running its checks read.
+func (m Model) reads() []string {
+	out := slices.Clone(m.Deps)
+	for _, r := range m.refs {
+		out = append(out, r.Qualified)
+	}
+	if m.Meta.SameRowsAs != "" {
+		out = append(out, m.Meta.SameRowsAs)
+	}
+	for _, c := range m.Meta.Checks {
+		for _, ref := range refRE.FindAllStringSubmatch(commentRE.ReplaceAllString(c.SQL, ""), -1) {
+			out = append(out, ref[1]+"."+ref[2])
+		}
+	}
+	return out
+}
+
 // Published lists the models that BI tools see: core and marts.
 func (c *Catalog) Published() []Model {
 	var out []Model

@@ -83,3 +83,57 @@ func TestEmbeddedCatalogLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestUpstream(t *testing.T) {
+	fsys := fstest.MapFS{
+		"staging/stg_a.sql": {Data: []byte("select * from raw.crm__lead")},
+		"staging/stg_a.yml": {Data: []byte("description: a\n")},
+		"staging/stg_z.sql": {Data: []byte("select * from raw.crm__activity")},
+		"staging/stg_z.yml": {Data: []byte("description: z\n")},
+		"core/dim_c.sql":    {Data: []byte("select * from staging.stg_a")},
+		"core/dim_c.yml":    {Data: []byte("description: c\nunique: [[c_key]]\nnot_null: [c_key]\ncolumns: {c_key: the key}\n")},
+		// reads only stg_a, but its reference is checked against dim_c
+		"core/fct_b.sql": {Data: []byte("select * from staging.stg_a")},
+		"core/fct_b.yml": {Data: []byte("description: b\nreferences: {c_key: dim_c.c_key}\ncolumns: {c_key: the key}\n")},
+		"core/fct_y.sql": {Data: []byte("select * from staging.stg_z")},
+		"core/fct_y.yml": {Data: []byte("description: y\n")},
+		// its check reads fct_y
+		"marts/kpi_d.sql": {Data: []byte("select * from core.fct_b")},
+		"marts/kpi_d.yml": {Data: []byte("description: d\nchecks: [{name: c, sql: select * from core.fct_y where false}]\n")},
+		"marts/kpi_e.sql": {Data: []byte("select * from staging.stg_a")},
+		"marts/kpi_e.yml": {Data: []byte("description: e\nsame_rows_as: core.dim_c\n")},
+		"marts/kpi_x.sql": {Data: []byte("select * from core.fct_y")},
+		"marts/kpi_x.yml": {Data: []byte("description: x\n")},
+	}
+	c, err := LoadCatalog(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"mart.kpi_d"}, "staging.stg_a staging.stg_z core.dim_c core.fct_b core.fct_y mart.kpi_d"},
+		{[]string{"mart.fct_b"}, "staging.stg_a core.dim_c core.fct_b"}, // a published name
+		{[]string{"mart.kpi_e"}, "staging.stg_a core.dim_c mart.kpi_e"},
+		{[]string{"mart.kpi_e", "mart.kpi_x"}, "staging.stg_a staging.stg_z core.dim_c core.fct_y mart.kpi_e mart.kpi_x"},
+		{[]string{"staging.stg_z"}, "staging.stg_z"},
+		{[]string{"mart.kpi_e", "core.nope"}, "no model core.nope"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.names, "+"), func(t *testing.T) {
+			part, err := c.Upstream(tc.names...)
+			var got []string
+			if err != nil {
+				got = []string{err.Error()}
+			} else {
+				for _, m := range part.Models {
+					got = append(got, m.Qualified())
+				}
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %q, want %q", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
