@@ -87,6 +87,11 @@ type Warehouse struct {
 	Threads int `yaml:"threads"`
 	// TempDir is where DuckDB spills. Default "<dir>/tmp".
 	TempDir string `yaml:"temp_dir"`
+	// VerifyParallelism is a test hook, not a setting: DuckDB splits its
+	// scans into one task per vector instead of per row group, so that even
+	// a small table is added up by several threads in an order that varies
+	// from run to run (the determinism test). A file cannot set it.
+	VerifyParallelism bool `yaml:"-"`
 }
 
 // duckdbShare is the part of the memory budget that DuckDB's buffer manager

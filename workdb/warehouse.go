@@ -108,6 +108,9 @@ func (w *Warehouse) connect(ctx context.Context, cfg *config.Config, path string
 	if cfg.Warehouse.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("set threads = %d", cfg.Warehouse.Threads))
 	}
+	if cfg.Warehouse.VerifyParallelism {
+		settings = append(settings, "pragma verify_parallelism")
+	}
 	for _, s := range settings {
 		if err := w.Exec(ctx, s); err != nil {
 			return fmt.Errorf("configure DuckDB (%s): %w", s, err)
