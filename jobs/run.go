@@ -196,7 +196,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Result, error) 
 		return res, err
 	}
 	log.Info().Msg("run started")
-	mirrorState(ctx, w, log)
+	// the state file gets the run with its first step, land, at once
 	err = runSteps(ctx, w, cfg, cat, opt, res, base)
 	log = base.With().Str("as_of", res.AsOf.Format(time.DateOnly)).Logger()
 	res.Duration = time.Since(start)

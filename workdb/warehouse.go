@@ -393,7 +393,10 @@ func (w *Warehouse) MirrorState(ctx context.Context) error {
 	tmp := final + ".tmp"
 	os.Remove(tmp)
 	os.Remove(tmp + ".wal")
-	if err := w.Exec(ctx, "attach "+quote.Lit(tmp)+" as state_mirror"); err != nil {
+	// Small blocks (16 kB, not 256): ten small tables fill a quarter of the
+	// bytes. No WAL: the file is whole once detached, and a copy cut short
+	// is a .tmp the next one removes. A third less time per copy.
+	if err := w.Exec(ctx, "attach "+quote.Lit(tmp)+" as state_mirror (block_size 16384, recovery_mode no_wal_writes)"); err != nil {
 		return fmt.Errorf("write %s: %w", StateFile, err)
 	}
 	// one transaction: one commit to the new file, not one per table
