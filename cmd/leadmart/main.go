@@ -351,8 +351,13 @@ func printSummary(w io.Writer, res *jobs.Result) {
 	for _, t := range res.Targets {
 		fmt.Fprintf(w, "  %-8s %s\n", t.Name, t.Where)
 	}
+	// one column for the names, as wide as the longest (the history marts pass 40)
+	width := 40
 	for _, t := range res.Tables {
-		fmt.Fprintf(w, "  %-40s %10d rows %7.2fs\n", t.Model, t.Rows, t.Duration.Seconds())
+		width = max(width, len(t.Model))
+	}
+	for _, t := range res.Tables {
+		fmt.Fprintf(w, "  %-*s %10d rows %7.2fs\n", width, t.Model, t.Rows, t.Duration.Seconds())
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"leadmart/internal/whtest"
+	"leadmart/jobs"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -79,5 +81,28 @@ func TestExitCodes(t *testing.T) {
 	}
 	if summary.Status != "failed" || summary.ExitCode != exitBadData || !strings.Contains(summary.Error, `cannot parse "1k" as decimal`) {
 		t.Errorf("summary of the failed run: %+v", summary)
+	}
+}
+
+// The summary's table of published tables keeps one column for the row
+// counts, also for names longer than 40 characters (the history marts).
+func TestSummaryAlignsTheTables(t *testing.T) {
+	res := &jobs.Result{RunID: "r1", Published: filepath.Join("warehouse", "leadmart.duckdb"), Tables: []jobs.ModelResult{
+		{Model: "mart.dim_date", Rows: 1096, Duration: 10 * time.Millisecond},
+		{Model: "mart.kpi_potential_acquisition_monthly_total_history", Rows: 0, Duration: 20 * time.Millisecond},
+	}}
+	var out bytes.Buffer
+	printSummary(&out, res)
+	var at []int
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasSuffix(line, "s") && strings.Contains(line, " rows ") {
+			at = append(at, strings.Index(line, " rows "))
+		}
+	}
+	if len(at) != 2 || at[0] != at[1] {
+		t.Errorf("the row counts do not line up (%v):\n%s", at, out.String())
+	}
+	if !strings.Contains(out.String(), "  mart.kpi_potential_acquisition_monthly_total_history          0 rows    0.02s\n") {
+		t.Errorf("long name not followed by its column:\n%s", out.String())
 	}
 }
