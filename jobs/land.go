@@ -420,19 +420,14 @@ func keyCounts(ctx context.Context, tx *sql.Tx, s config.Source, exprs []column,
 	return dups, nil
 }
 
-// recordRejects writes the rejected lines in one statement per 500 lines.
+// recordRejects writes the rejected lines, 500 to a statement.
 func recordRejects(ctx context.Context, tx *sql.Tx, rejects []extract.Reject, runID, batchID, source, path string) error {
-	for start := 0; start < len(rejects); start += 500 {
-		chunk := rejects[start:min(start+500, len(rejects))]
-		vals := make([]string, len(chunk))
-		args := make([]any, 0, 7*len(chunk))
-		for i, rj := range chunk {
-			vals[i] = "(?, ?, ?, ?, ?, ?, ?)"
-			args = append(args, runID, batchID, source, path, rj.Line, rj.Message, rj.Text)
-		}
-		if _, err := tx.ExecContext(ctx, "insert into ops.rejected_rows values "+strings.Join(vals, ", "), args...); err != nil {
-			return fmt.Errorf("record rejected lines: %w", err)
-		}
+	rows := make([][]any, len(rejects))
+	for i, rj := range rejects {
+		rows[i] = []any{runID, batchID, source, path, rj.Line, rj.Message, rj.Text}
+	}
+	if err := workdb.InsertRows(ctx, tx, "ops.rejected_rows", rows); err != nil {
+		return fmt.Errorf("record rejected lines: %w", err)
 	}
 	return nil
 }

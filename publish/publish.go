@@ -98,8 +98,7 @@ func writePublicationTable(ctx context.Context, w *workdb.Warehouse, pub Publica
 	if err := w.Exec(ctx, "create or replace table cfg.publication ("+strings.Join(defs, ", ")+")"); err != nil {
 		return err
 	}
-	var vals []string
-	var args []any
+	rows := make([][]any, 0, len(pub.Tables))
 	for _, t := range pub.Tables {
 		key, kind := strings.Join(models.PrimaryKey(t.Model.Meta), ", "), "primary key"
 		if !models.KeyNotNull(t.Model.Meta) {
@@ -109,14 +108,10 @@ func writePublicationTable(ctx context.Context, w *workdb.Warehouse, pub Publica
 		for _, r := range t.Model.Refs() {
 			fks = append(fks, r.Column+" -> "+r.Table+"."+r.To)
 		}
-		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description,
-			nullable(key), nullable(map[bool]string{true: kind}[key != ""]), nullable(strings.Join(fks, "; ")))
+		rows = append(rows, []any{pub.RunID, pub.AsOf, pub.PublishedAt.UTC(), t.Model.Name, t.Rows, t.Model.Meta.Description,
+			nullable(key), nullable(map[bool]string{true: kind}[key != ""]), nullable(strings.Join(fks, "; "))})
 	}
-	if len(vals) == 0 {
-		return nil
-	}
-	return w.Exec(ctx, "insert into cfg.publication values "+strings.Join(vals, ", "), args...)
+	return w.Insert(ctx, "cfg.publication", rows)
 }
 
 // Publisher publishes a run: the DuckDB file built during the run, the
