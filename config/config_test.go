@@ -47,6 +47,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown key", minimal + "extra: 1\n", "field extra not found in type config.Config"},
 		{"unknown nested key", "version: 1\nwarehouse: {dirr: x}\n", "field dirr not found in type config.Warehouse"},
+		// the determinism test's hook is no setting
+		{"a test hook as a key", "version: 1\nwarehouse: {verify_parallelism: true}\n", "field verify_parallelism not found in type config.Warehouse"},
 		{"unknown source key", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, pathh: b.csv}\n",
 			"line 3: field pathh not found in type config.Source"},
 		{"unknown dialect key", "version: 1\nsources:\n  - {name: x, system: crm, entity: lead, path: a.csv, csv: {delimitr: ;}}\n",
