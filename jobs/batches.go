@@ -26,8 +26,11 @@ import (
 // batch is its content (BatchID) read and typed under one fingerprint;
 // when the source's settings change, its landed batches are re-derived.
 type fingerprint struct {
-	// typing: the mapping, value maps, keys and the dialect of values
-	// (decimal comma, date formats). A change types the as-read copies again.
+	// typing: the mapping, value maps, keys, the dialect of values
+	// (decimal comma, date formats) and the entity's declared fields with
+	// their types. A change types the as-read copies again: a release that
+	// adds a canonical field fills it in the batches landed before, instead
+	// of leaving it NULL there until someone rebuilds.
 	typing string
 	// read: how the file's bytes are split into columns (delimiter, quote,
 	// encoding, format). A change reads the original files again. Empty for
@@ -39,8 +42,10 @@ type fingerprint struct {
 type readKeyer interface{ ReadKey() string }
 
 func fingerprintOf(s config.Source, r extract.Reader) fingerprint {
+	// config validation has checked the entity exists; an unknown one has no fields
+	ent, _ := models.Lookup(s.System, s.Entity)
 	t, _ := json.Marshal([]any{s.System, s.Entity, s.SourceSystem, s.Columns, s.Values, s.PrimaryKey,
-		s.CSV.DecimalComma, s.CSV.DateFormat, s.CSV.TimestampFormat})
+		s.CSV.DecimalComma, s.CSV.DateFormat, s.CSV.TimestampFormat, declaredTypes(ent)})
 	fp := fingerprint{typing: shortHash(t)}
 	if _, extracts := r.(Extractor); !extracts {
 		key := ""
@@ -51,6 +56,16 @@ func fingerprintOf(s config.Source, r extract.Reader) fingerprint {
 		fp.read = shortHash(b)
 	}
 	return fp
+}
+
+// declaredTypes lists the entity's fields as name and raw column type, the
+// part of its declaration that decides what typing writes.
+func declaredTypes(e models.Entity) []string {
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = f.Name + " " + f.Type.SQLType()
+	}
+	return out
 }
 
 func shortHash(b []byte) string {

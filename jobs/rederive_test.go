@@ -2,6 +2,11 @@ package jobs_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +18,7 @@ import (
 	"leadmart/config"
 	"leadmart/internal/whtest"
 	"leadmart/jobs"
+	"leadmart/workdb"
 )
 
 // A rebuild types every landed batch again from its as-read copy, and the
@@ -72,4 +78,44 @@ func TestDialectFixTypesTheLandedBatchAgain(t *testing.T) {
 	if after.ModTime() != fi.ModTime() {
 		t.Error("the extract file was touched")
 	}
+}
+
+// A release that declares a new canonical field types the batches landed
+// before it again, by itself, at its first run. The warehouse of an older
+// release stands in: raw.crm__lead without channel (the field did not
+// exist yet) and the leads' batch under the fingerprint that release
+// wrote, which hashed the source's settings but not the entity's fields.
+// Before the fix, the rerun published every lead with an empty channel
+// and exit 0.
+func TestNewFieldFillsOldBatches(t *testing.T) {
+	t.Parallel()
+	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
+	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
+	must(t, err)
+	var leads config.Source
+	for _, s := range cfg.Sources {
+		if s.Entity == "lead" {
+			leads = s
+		}
+	}
+	old, err := json.Marshal([]any{leads.System, leads.Entity, leads.SourceSystem, leads.Columns, leads.Values, leads.PrimaryKey,
+		leads.CSV.DecimalComma, leads.CSV.DateFormat, leads.CSV.TimestampFormat})
+	must(t, err)
+	sum := sha256.Sum256(old)
+	db, err := sql.Open("duckdb", filepath.Join(dir, "warehouse", workdb.WorkFile))
+	must(t, err)
+	for _, q := range []string{"alter table raw.crm__lead drop column channel",
+		fmt.Sprintf("update ops.batches set fingerprint = '%s' where source = '%s'", hex.EncodeToString(sum[:8]), leads.Name)} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	must(t, db.Close())
+
+	res := whtest.MustRun(t, dir, asOf)
+	if res.Land.Retyped != 1 || res.Land.Files != 0 {
+		t.Errorf("typed %d batches again and landed %d files, want 1 (the leads) and 0", res.Land.Retyped, res.Land.Files)
+	}
+	whtest.Equal(t, whtest.Query(t, whtest.Published(dir), "select count(*) as leads, count(channel) as with_channel from mart.fct_lead"),
+		[][]string{{"leads", "with_channel"}, {"15", "15"}})
 }
