@@ -22,6 +22,7 @@ import (
 // Backfill over 12 months writes 12 snapshots; interrupted after 5 and
 // started again, it does the other 7. The next run publishes them.
 func TestBackfillResumes(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
@@ -77,6 +78,7 @@ func TestBackfillResumes(t *testing.T) {
 // 503 twice is retried, the backfill succeeds, and ops.runs counts the
 // retries of the backfill itself. A 400 is not retried.
 func TestBackfillRetriesSources(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../testdata/crm_en")
 	reps, err := os.ReadFile(filepath.Join(dir, "reps.csv"))

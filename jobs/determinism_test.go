@@ -31,10 +31,8 @@ import (
 // verify_parallelism gives each thread a vector (2,048 rows) instead, and
 // with it that sum fails the test at scale 0.25 in all three targets.
 func TestDeterministicPublication(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("LOUD SKIP: two demo runs take a quarter of a minute; run without -short")
-	}
 	dsn := pg.DSN(t)
 	env := "LEADMART_TEST_DETERMINISM_DSN"
 	os.Setenv(env, dsn) // a name no other test reads, so parallel tests are unaffected

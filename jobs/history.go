@@ -17,11 +17,11 @@ func historyTable(m models.Model) string {
 	return "history." + strings.TrimPrefix(m.Meta.HistoryOf, "mart.")
 }
 
-// ensureHistory creates the snapshot table of a history model when it is
+// EnsureHistory creates the snapshot table of a history model when it is
 // missing (as_of, snapshot_run_id, snapshot_at, then the mart's columns),
 // and adds a column the mart has gained since; a snapshot taken before
 // holds NULL there.
-func ensureHistory(ctx context.Context, w *workdb.Warehouse, m models.Model) error {
+func EnsureHistory(ctx context.Context, w *workdb.Warehouse, m models.Model) error {
 	table, base := historyTable(m), m.Meta.HistoryOf
 	if err := w.Exec(ctx, fmt.Sprintf(`create table if not exists %s as select cast(null as date) as as_of,
 		cast(null as varchar) as snapshot_run_id, cast(null as timestamp) as snapshot_at, * from %s limit 0`, table, base)); err != nil {
@@ -66,7 +66,7 @@ func Snapshot(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, asO
 func snapshot(ctx context.Context, w *workdb.Warehouse, cat *models.Catalog, asOf time.Time, runID string) error {
 	now := time.Now().UTC()
 	for _, m := range cat.Histories() {
-		if err := ensureHistory(ctx, w, m); err != nil {
+		if err := EnsureHistory(ctx, w, m); err != nil {
 			return err
 		}
 		table := historyTable(m)

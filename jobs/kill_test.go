@@ -18,6 +18,7 @@ import (
 // it cleaned, ops.runs shows the killed run as interrupted, and no stray
 // raw file is left.
 func TestKilledRunIsCleanedUp(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	cases := []struct {
 		at      string
@@ -96,6 +97,7 @@ func killAt(t *testing.T, dir, at string) string {
 // The run records can be read while a run holds work.duckdb: the state
 // file, written after each step, shows the run in progress.
 func TestStateReadableDuringARun(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 	stop := holdAt(t, dir, "duckdb-table:fct_lead")

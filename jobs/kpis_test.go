@@ -81,10 +81,8 @@ func diffSums(a, b map[string]string) []string {
 
 // The demo run publishes every mart table, each non-empty.
 func TestDemoRunPublishesEveryTable(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
-	if testing.Short() {
-		t.Skip("LOUD SKIP: the demo run takes a few seconds; run without -short")
-	}
 	dir := t.TempDir()
 	cfg, err := config.Demo(dir)
 	if err != nil {

@@ -85,6 +85,7 @@ func startReader(t *testing.T, path string) (ask func() string, stop func()) {
 // publishes again: the run succeeds, the old reader keeps its consistent old
 // version, and a new reader sees the new run.
 func TestReaderHeldOpen(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir, first := built.Copy(t, "../testdata/crm_en", asOf)
 	ask, stop := startReader(t, whtest.Published(dir))
@@ -129,6 +130,7 @@ func TestHelperCrashingRun(t *testing.T) {
 // PostgreSQL, which TestRollbackEveryTarget covers), the files are all on
 // the new run.
 func TestCrashDuringPublication(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	for _, at := range []string{"duckdb-table:fct_lead", "parquet-table:fct_activity", "before-switch", "between-switches"} {
 		t.Run(at, func(t *testing.T) {
@@ -195,6 +197,7 @@ func fileRuns(t *testing.T, dir string) string {
 // Parquet files are written) leaves no half-written version behind, and
 // the previous one stays live.
 func TestFailedPublicationLeavesNoVersion(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel() // its own fixture copy, and hooks that belong to its run only
 	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	link := filepath.Join(dir, "warehouse", publish.CurrentLink)

@@ -40,6 +40,7 @@ func writeTo(path string) string {
 // whom file modes do not stop: the client then runs as nobody, which is
 // what a BI tool's user is to the warehouse.
 func TestPublicationIsReadOnly(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir, _ := built.Copy(t, "../testdata/crm_en", asOf)
 	whtest.MustRun(t, dir, asOf)

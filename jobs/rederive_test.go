@@ -24,6 +24,7 @@ import (
 // A rebuild types every landed batch again from its as-read copy, and the
 // marts come out the same in every table.
 func TestRebuildGivesIdenticalMarts(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir, _ := built.Copy(t, "../testdata/kpis", "2026-03-31")
 	before := tableChecksums(t, whtest.Published(dir))

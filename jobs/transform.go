@@ -149,7 +149,7 @@ const PublishedDecimal = "DECIMAL(38,10)"
 func ModelQuery(ctx context.Context, w *workdb.Warehouse, m models.Model) (string, error) {
 	if m.Meta.HistoryOf != "" {
 		// the snapshots it reads exist from the first build on, empty
-		if err := ensureHistory(ctx, w, m); err != nil {
+		if err := EnsureHistory(ctx, w, m); err != nil {
 			return "", err
 		}
 	}

@@ -83,6 +83,8 @@ type Meta struct {
 	// the monthly job append to. It takes the mart's column descriptions
 	// and units, and is built after it.
 	HistoryOf string `yaml:"history_of"`
+	// UnitTests are the model's declared cases: given rows, expected rows.
+	UnitTests []UnitTest `yaml:"unit_tests"`
 }
 
 // Metric is a figure every run reports: a query returning one number.
@@ -249,6 +251,9 @@ func loadMeta(fsys fs.FS, m *Model) error {
 	}
 	if m.Meta.Description == "" {
 		return fmt.Errorf("model metadata %s: description is required", p)
+	}
+	if err := validateUnitTests(p, m.Meta.UnitTests); err != nil {
+		return err
 	}
 	for _, c := range m.Meta.Checks {
 		if c.Severity != "" && c.Severity != "error" && c.Severity != "warn" {

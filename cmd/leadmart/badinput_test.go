@@ -63,6 +63,7 @@ func appendLine(line string) func(string) string { return func(s string) string 
 // and the exact message (file, physical line, column), and leaves the
 // publication byte-identical; or goes on, and records what it set aside.
 func TestBadInputs(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	// the first run's records name the folder it ran in, not a copy
 	origin := built.Origin(t, goodFixture, goodAsOf)

@@ -19,6 +19,7 @@ import (
 // file lands as usual, and a restored batch is back, as the older version
 // of the rows the corrected file holds too.
 func TestDropBadBatchThenCorrectedFile(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := goodWarehouse(t)
 	cfg := filepath.Join(dir, "leadmart.yaml")
@@ -86,6 +87,7 @@ func TestDropBadBatchThenCorrectedFile(t *testing.T) {
 // refused with exit 4 (the run would publish over it); afterwards it
 // switches back and is recorded in ops.publication_events.
 func TestRollbackTakesTheLock(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := goodWarehouse(t)
 	cfgPath := filepath.Join(dir, "leadmart.yaml")

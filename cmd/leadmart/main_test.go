@@ -15,6 +15,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	cfg := filepath.Join(dir, "leadmart.yaml")
@@ -87,6 +88,7 @@ func TestExitCodes(t *testing.T) {
 // The summary's table of published tables keeps one column for the row
 // counts, also for names longer than 40 characters (the history marts).
 func TestSummaryAlignsTheTables(t *testing.T) {
+	whtest.WholeJob(t)
 	res := &jobs.Result{RunID: "r1", Published: filepath.Join("warehouse", "leadmart.duckdb"), Tables: []jobs.ModelResult{
 		{Model: "mart.dim_date", Rows: 1096, Duration: 10 * time.Millisecond},
 		{Model: "mart.kpi_potential_acquisition_monthly_total_history", Rows: 0, Duration: 20 * time.Millisecond},

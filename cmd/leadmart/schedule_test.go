@@ -27,6 +27,7 @@ func TestHelperCommand(t *testing.T) {
 // job, serves /metrics (parsed with the Prometheus text parser) and
 // /healthz, and stops on SIGTERM with exit 0.
 func TestScheduleDaemonProcess(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	cfg := filepath.Join(dir, "leadmart.yaml")

@@ -128,45 +128,78 @@ func (d *DB) LoadSources(t testing.TB) {
 	}
 }
 
-// Given replaces table (e.g. raw.crm__lead, core.fct_lead) with the rows
-// of csvText, a header line first. A raw or ops table keeps its declared
-// columns and types (those not given are NULL);
-// any other is typed by DuckDB's detection, or by a header written
-// name:TYPE. Empty cells are NULL.
+// Given replaces table (e.g. raw.crm__lead, core.fct_lead,
+// history.kpi_funnel_monthly) with the rows of csvText, a header line
+// first. Every table keeps the columns and types it has in a run: a raw or
+// ops table its declared ones, a model those its SQL gives (it is built
+// first, from what is there), a history table its mart's. Columns not given
+// are NULL; a header written name:TYPE is read as name. Empty cells are NULL.
 func (d *DB) Given(t testing.TB, table, csvText string) {
 	t.Helper()
-	ctx := context.Background()
 	header, body, _ := strings.Cut(strings.TrimLeft(csvText, "\n"), "\n")
-	var names, casts []string
+	var names []string
 	for _, h := range strings.Split(header, ",") {
-		name, typ, typed := strings.Cut(strings.TrimSpace(h), ":")
+		name, _, _ := strings.Cut(strings.TrimSpace(h), ":")
 		names = append(names, name)
-		if typed {
-			casts = append(casts, fmt.Sprintf("cast(%s as %s) as %s", quote.Ident(name), typ, quote.Ident(name)))
-		}
 	}
 	f := filepath.Join(d.dir, strings.ReplaceAll(table, ".", "__")+".csv")
 	if err := os.WriteFile(f, []byte(strings.Join(names, ",")+"\n"+dedent(body)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	schema, _, _ := strings.Cut(table, ".")
-	var stmts []string
-	if schema == "raw" || schema == "ops" { // declared tables: keep their columns and types
-		stmts = []string{"delete from " + table, fmt.Sprintf("insert into %s by name select * from read_csv(%s, header=true, all_varchar=true)", table, quote.Lit(f))}
-	} else {
-		sel := "*"
-		if len(casts) > 0 {
-			sel = "* replace (" + strings.Join(casts, ", ") + ")"
+	d.GivenFile(t, table, f)
+}
+
+// GivenFile is Given with the rows in a CSV file.
+func (d *DB) GivenFile(t testing.TB, table, csvPath string) {
+	t.Helper()
+	ctx := context.Background()
+	target := table
+	schema, name, _ := strings.Cut(table, ".")
+	switch schema {
+	case "raw", "ops", "cfg": // declared by the entities, the work database and the run parameters
+	case "history":
+		h, ok := d.history(name)
+		if !ok {
+			t.Fatalf("given %s: no model publishes the snapshots of mart.%s", table, name)
 		}
-		stmts = []string{"create schema if not exists " + schema,
-			fmt.Sprintf("create or replace table %s as select %s from read_csv(%s, header=true)", table, sel, quote.Lit(f))}
-		d.built[table] = true
-	}
-	for _, q := range stmts {
-		if err := d.W.Exec(ctx, q); err != nil {
+		d.Build(t, h.Meta.HistoryOf)
+		if err := jobs.EnsureHistory(ctx, d.W, h); err != nil {
 			t.Fatalf("given %s: %v", table, err)
 		}
+	default:
+		m, ok := d.model(table)
+		if !ok {
+			t.Fatalf("given %s: no such model", table)
+		}
+		// built from what is there, for its columns and types
+		d.Build(t, m.Qualified())
+		target = m.Qualified()
 	}
+	q := fmt.Sprintf("delete from %s; insert into %s by name select * from read_csv(%s, header=true, all_varchar=true)",
+		target, target, quote.Lit(csvPath))
+	if err := d.W.Exec(ctx, q); err != nil {
+		t.Fatalf("given %s: %v", table, err)
+	}
+}
+
+// model finds a model by its qualified or published name.
+func (d *DB) model(name string) (models.Model, bool) {
+	for _, m := range d.Cat.Models {
+		if m.Qualified() == name || m.Published() && m.PublishedName() == name {
+			return m, true
+		}
+	}
+	return models.Model{}, false
+}
+
+// history finds the model that publishes the snapshots of mart.<name>.
+func (d *DB) history(name string) (models.Model, bool) {
+	for _, m := range d.Cat.Histories() {
+		if m.Meta.HistoryOf == "mart."+name {
+			return m, true
+		}
+	}
+	return models.Model{}, false
 }
 
 // dedent removes the indentation of inline CSV in Go raw strings.

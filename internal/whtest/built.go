@@ -61,6 +61,7 @@ func (b *Built) Origin(t testing.TB, fixture, asOf string) string {
 
 func (b *Built) run(t testing.TB, fixture, asOf string) *builtRun {
 	t.Helper()
+	WholeJob(t)
 	abs, err := filepath.Abs(fixture)
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,7 @@ func Run(t testing.TB, dir, asOf string) (*jobs.Result, error) {
 // RunWith is Run with a context and the publication's test hooks.
 func RunWith(ctx context.Context, t testing.TB, dir, asOf string, hooks publish.Hooks) (*jobs.Result, error) {
 	t.Helper()
+	WholeJob(t)
 	cfg, err := config.Load(filepath.Join(dir, "leadmart.yaml"))
 	if err != nil {
 		t.Fatalf("load fixture config: %v", err)
