@@ -159,6 +159,7 @@ func value(m *dto.Metric) float64 {
 // run succeeds; the retries show in the log, ops.runs and /metrics. A 400
 // is not retried.
 func TestRetriedSourceShowsEverywhere(t *testing.T) {
+	whtest.WholeJob(t)
 	t.Parallel()
 	dir := whtest.CopyFixture(t, "../../testdata/crm_en")
 	reps, err := os.ReadFile(filepath.Join(dir, "reps.csv"))
